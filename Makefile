@@ -1,0 +1,31 @@
+# The two front-door commands (README.md): `make test` now, `make demo` with the Sandbox.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build and the tests need; installed only when one is missing.
+DEB_PACKAGES := libcurl4-openssl-dev libsodium-dev libmnl-dev pkg-config iproute2 iptables \
+                wireguard-go wireguard-tools containernetworking-plugins
+
+.PHONY: all deps build test bench clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to install Debian packages: $$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: build
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) run -c release egressgw-bench wireguard-peers --count 10000
+
+clean:
+	rm -rf .build

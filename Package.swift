@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers (see ARCHITECTURE.md): lower layers never import higher ones.
+//   0  CMnl · CSodium · CCurl       system libraries
+//   1  Netlink · WireGuard · Firewall · Observability
+//   4  egressgw (one binary, every role) · egressgw-bench
+let package = Package(
+    name: "egressgw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "egressgw", targets: ["egressgw"]),
+        .executable(name: "egressgw-bench", targets: ["egressgw-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
+        .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Layer 1: node networking toolkit and process plumbing.
+        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
+        .target(name: "Firewall", dependencies: ["Netlink"]),
+        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
+        // Layer 4: the one binary.
+        .executableTarget(
+            name: "egressgw",
+            dependencies: [
+                "Netlink", "WireGuard", "Firewall", "Observability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "egressgw-bench",
+            dependencies: [
+                "Netlink", "WireGuard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
+        .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
+        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
