@@ -44,7 +44,7 @@ public enum WireGuardError: Error, Equatable, Sendable, CustomStringConvertible 
             "WireGuard device \"\(device)\" not found in \(namespace)"
         case .userspaceImplementationNotFound(let device, let executable):
             "create WireGuard device \"\(device)\": userspace implementation \"\(executable)\" not found "
-                + "(install wireguard-go or configure its path) and the kernel has no WireGuard support"
+                + "(install wireguard-go or configure its path)"
         case .userspaceStartFailed(let device, let executable, let detail):
             "create WireGuard device \"\(device)\": \(executable) failed: \(detail)"
         case .socketTimeout(let device, let path, let waited):
