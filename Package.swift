@@ -24,7 +24,7 @@ let package = Package(
 
         // Layer 1: node networking toolkit and process plumbing.
         .target(name: "Netlink", dependencies: ["CMnl"]),
-        .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
+        .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
         .target(name: "Firewall", dependencies: ["Netlink"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
 

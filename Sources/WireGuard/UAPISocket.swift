@@ -9,8 +9,9 @@ import Glibc
 struct UAPISocket {
     let path: String
     let device: String
-    /// Generous, because a `set=1` with tens of thousands of peers takes the daemon a while.
-    static let timeoutSeconds = 30
+    /// How long a read or write may block. The default is generous, because a `set=1` with tens of
+    /// thousands of peers takes the daemon a while.
+    var timeout: Duration = .seconds(30)
 
     /// Sends `request` and returns the answer up to and including the empty line that ends it.
     func exchange(_ request: [UInt8], operation: String) throws(WireGuardError) -> [UInt8] {
@@ -61,9 +62,10 @@ struct UAPISocket {
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw failure(operation, errno) }
-        var timeout = timeval(tv_sec: Self.timeoutSeconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let parts = max(timeout, .milliseconds(1)).components
+        var limit = timeval(tv_sec: Int(parts.seconds), tv_usec: Int(parts.attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))

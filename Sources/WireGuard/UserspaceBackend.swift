@@ -62,19 +62,27 @@ final class UserspaceBackend: WireGuardBackend {
         }
         guard output.exitCode == 0 else {
             removeInterface(name)
-            let detail = "exited \(output.exitCode)" + (output.stderr.isEmpty ? "" : ": " + Self.lastLine(of: output.stderr))
+            let detail = "exited \(output.exitCode)" + (output.stderr.isEmpty ? "" : ": " + Self.errorLine(of: output.stderr))
             throw WireGuardError.userspaceStartFailed(device: name, executable: path, detail: detail)
         }
 
+        // The socket file appears (and even accepts connections) before the forked daemon has
+        // finished starting: wireguard-go's parent opens it. Only an answered `get=1` shows the
+        // daemon is up; moving the interface away before that makes the daemon fail its start.
         let socketPath = self.socketPath(name)
         let clock = ContinuousClock()
         let deadline = clock.now + creationTimeout
-        while !(UAPISocket.isServing(socketPath) && (try? links.link(named: name)) != nil) {
-            guard clock.now < deadline else {
+        while true {
+            let remaining = deadline - clock.now
+            guard remaining > .zero else {
                 removeInterface(name)
-                let waited = creationTimeout.components
-                throw WireGuardError.socketTimeout(device: name, path: socketPath,
-                                                   waitedMilliseconds: Int(waited.seconds * 1000 + waited.attoseconds / 1_000_000_000_000_000))
+                throw WireGuardError.socketTimeout(device: name, path: socketPath, waitedMilliseconds: Self.milliseconds(creationTimeout))
+            }
+            let probe = UAPISocket(path: socketPath, device: name, timeout: remaining)
+            if let answer = try? probe.exchange(UAPIProtocol.getRequest, operation: "start"),
+               (try? UAPIProtocol.parseErrno(answer, device: name, operation: "start")) == 0,
+               (try? links.link(named: name)) != nil {
+                return
             }
             usleep(5_000)
         }
@@ -117,12 +125,20 @@ final class UserspaceBackend: WireGuardBackend {
     /// (and `execute` waiting for it); `WG_PROCESS_FOREGROUND` would stop it from forking at all.
     static var daemonEnvironment: [String: String] { ["PATH": BackendDetection.searchPath] }
 
+    static func milliseconds(_ duration: Duration) -> Int {
+        let parts = duration.components
+        return Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Removes an interface a failed start may have left; the name was checked free beforehand.
     private func removeInterface(_ name: String) {
         if (try? links.link(named: name)) != nil { try? links.deleteLink(named: name) }
     }
 
-    private static func lastLine(of text: String) -> String {
-        text.split(separator: "\n").last.map(String.init) ?? text
+    /// wireguard-go prints a banner before its `ERROR: (name) date time message` line; keep the message.
+    static func errorLine(of text: String) -> String {
+        let lines = text.split(separator: "\n")
+        guard let line = lines.first(where: { $0.hasPrefix("ERROR") }) ?? lines.last else { return text }
+        return String(line)
     }
 }
