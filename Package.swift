@@ -25,7 +25,7 @@ let package = Package(
         // Layer 1: node networking toolkit and process plumbing.
         .target(name: "Netlink", dependencies: ["CMnl"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
-        .target(name: "Firewall", dependencies: ["Netlink"]),
+        .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // Layer 4: the one binary.
