@@ -37,7 +37,11 @@ public enum GatewayRules {
     }
 
     /// The host namespace's chains for the active `secondaryIPs` (every one of them: the
-    /// `EGRESS-GATEWAY-SNAT` chain is owned, so jumps for IPs not listed are dropped).
+    /// `EGRESS-GATEWAY-SNAT` chain is owned, so jumps for IPs not listed are dropped; their
+    /// `EGRESS-<ip>` chains stay until ``IPTables/removeChains(withPrefix:in:keeping:)``).
+    ///
+    /// The jumps are sorted by address. The Go daemon inserts each new one at the top instead, so
+    /// adopting its chain with several IPs may rewrite it once, atomically, in this order.
     public static func hostSNAT(secondaryIPs: [String]) throws(FirewallError) -> FirewallState {
         var addresses: [IPAddress] = []
         for text in secondaryIPs { addresses.append(try ipv4(text)) }

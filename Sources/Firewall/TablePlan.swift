@@ -19,7 +19,7 @@ public struct TablePlan: Hashable, Sendable {
     public let table: FirewallTable
     public let operations: [Operation]
 
-    public init(table: FirewallTable, operations: [Operation]) {
+    init(table: FirewallTable, operations: [Operation]) {
         self.table = table
         self.operations = operations
     }
@@ -107,7 +107,7 @@ public struct TablePlan: Hashable, Sendable {
 public struct FirewallPlan: Hashable, Sendable {
     public let tables: [TablePlan]
 
-    public init(tables: [TablePlan]) {
+    init(tables: [TablePlan]) {
         self.tables = tables.filter { !$0.isEmpty }
     }
 

@@ -13,7 +13,7 @@ public struct TableSnapshot: Hashable, Sendable {
     public let table: FirewallTable
     public private(set) var chains: [Chain]
 
-    public init(table: FirewallTable, chains: [Chain] = []) {
+    init(table: FirewallTable, chains: [Chain] = []) {
         self.table = table
         self.chains = chains
     }
