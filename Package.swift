@@ -14,7 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -26,7 +27,8 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
-        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -35,8 +37,12 @@ let package = Package(
                 "Netlink", "WireGuard", "Firewall", "Observability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"],
+            plugins: ["GitCommitStamp"]
         ),
+        // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
+        .plugin(name: "GitCommitStamp", capability: .buildTool()),
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
