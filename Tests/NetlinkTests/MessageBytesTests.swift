@@ -102,6 +102,12 @@ struct MessageBytesTests {
         ])
     }
 
+    @Test func batchedMessagesAskForAnAcknowledgementOnlyWhenTold() {
+        let message = NetlinkMessage(type: RouteMessageType.newRoute, flags: NetlinkFlags.create)
+        #expect(Array(message.encoded(sequence: 1, portID: 0, acknowledged: false)[6..<8]) == [0x01, 0x04])
+        #expect(Array(message.encoded(sequence: 1, portID: 0)[6..<8]) == [0x05, 0x04])
+    }
+
     @Test func decodesWhatItEncodes() throws {
         let route = Route(destination: IPNetwork("172.16.0.0/12"), via: IPAddress("fe80::1"), linkIndex: 9, table: 100,
                           protocol: .static, priority: 5, preferredSource: IPAddress("10.0.0.1"))
