@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Layer 1: node networking toolkit and process plumbing.
-        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],

@@ -67,7 +67,8 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let octet = UInt8(part),
+            // Digits only: UInt8("+4") and UInt8("-0") would parse.
+            guard !part.isEmpty, part.count <= 3, part.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let octet = UInt8(part),
                   part.count == 1 || part.first != "0" else { return nil }
             value = value << 8 | UInt32(octet)
         }
@@ -78,13 +79,14 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard s.contains(":"), s.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
         let halves = s.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
         guard halves.count <= 2 else { return nil }
-        func groups(_ part: String) -> [UInt16]? {
+        // A dotted IPv4 tail may only end the whole address, so only the last half may have one.
+        func groups(_ part: String, isLast: Bool) -> [UInt16]? {
             if part.isEmpty { return [] }
             var out: [UInt16] = []
             let items = part.split(separator: ":", omittingEmptySubsequences: false)
             for (index, item) in items.enumerated() {
                 if item.contains(".") {
-                    guard index == items.count - 1, let v4 = parseV4(item) else { return nil }
+                    guard isLast, index == items.count - 1, let v4 = parseV4(item) else { return nil }
                     out += [UInt16(v4 >> 16), UInt16(v4 & 0xffff)]
                 } else {
                     guard (1...4).contains(item.count), let g = UInt16(item, radix: 16) else { return nil }
@@ -93,18 +95,22 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
             }
             return out
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], isLast: halves.count == 1) else { return nil }
         var all = head
         if halves.count == 2 {
-            guard let tail = groups(halves[1]), head.count + tail.count <= 7 else { return nil }
+            guard let tail = groups(halves[1], isLast: true), head.count + tail.count <= 7 else { return nil }
             all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
         }
         guard all.count == 8 else { return nil }
         return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
     }
 
-    /// RFC 5952 text: lower case, longest run of two or more zero groups shortened to `::`.
+    /// RFC 5952 text: lower case, longest run of two or more zero groups shortened to `::`, and an
+    /// IPv4-mapped address with its dotted tail (`::ffff:192.0.2.1`, §5), as `inet_ntop` prints it.
     private static func formatV6(_ b: [UInt8]) -> String {
+        if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xff, b[11] == 0xff {
+            return "::ffff:" + b[12...].map(String.init).joined(separator: ".")
+        }
         let groups = (0..<8).map { UInt16(b[2 * $0]) << 8 | UInt16(b[2 * $0 + 1]) }
         var bestStart = -1, bestLength = 0, runStart = -1
         for i in 0...8 {
@@ -145,8 +151,12 @@ public struct IPNetwork: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Parses `address/length`; nil when either part is invalid or the length is missing.
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let address = IPAddress(parts[0]),
-              parts[1].allSatisfy(\.isASCII), parts[1].count <= 3, let length = Int(parts[1]) else { return nil }
+        guard parts.count == 2 else { return nil }
+        // Digits only, without leading zeros: Int("+8") parses, and iproute2 reads "08" as octal.
+        let digits = Array(parts[1].utf8)
+        guard let address = IPAddress(parts[0]),
+              !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ (0x30...0x39).contains($0) }),
+              digits.count == 1 || digits.first != 0x30, let length = Int(parts[1]) else { return nil }
         self.init(address: address, prefixLength: length)
     }
 
