@@ -14,7 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -23,10 +24,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Layer 1: node networking toolkit and process plumbing.
-        .target(name: "Netlink", dependencies: ["CMnl"]),
+        .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
-        .target(name: "Firewall", dependencies: ["Netlink"]),
-        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
+        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -35,8 +37,12 @@ let package = Package(
                 "Netlink", "WireGuard", "Firewall", "Observability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"],
+            plugins: ["GitCommitStamp"]
         ),
+        // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
+        .plugin(name: "GitCommitStamp", capability: .buildTool()),
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [

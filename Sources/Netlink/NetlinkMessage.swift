@@ -69,12 +69,18 @@ public struct NetlinkMessage: Sendable, Equatable {
 
     /// The whole message as sent: `nlmsghdr` (with `NLM_F_REQUEST | NLM_F_ACK` added) then payload.
     public func encoded(sequence: UInt32, portID: UInt32 = 0) -> [UInt8] {
+        encoded(sequence: sequence, portID: portID, acknowledged: true)
+    }
+
+    /// Without `acknowledged` the kernel answers only if the request fails, which lets a batch wait
+    /// for a single acknowledgement, that of its last message.
+    func encoded(sequence: UInt32, portID: UInt32, acknowledged: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(Self.headerLength + payload.count)
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v) { out += $0 } }
         put(UInt32(Self.headerLength + payload.count))
         put(type)
-        put(flags | NetlinkFlags.request | NetlinkFlags.ack)
+        put(flags | NetlinkFlags.request | (acknowledged ? NetlinkFlags.ack : 0))
         put(sequence)
         put(portID)
         out += payload

@@ -84,6 +84,8 @@ public struct RouteScope: RawRepresentable, Hashable, Sendable, CustomStringConv
 
 /// Checks interface names before they reach the kernel, with the kernel's own rules
 /// (`dev_valid_name`), so a bad name fails with a message naming it rather than a bare `EINVAL`.
+/// `%` is refused too: the kernel would expand `wg%d` into a name the caller never asked for, and
+/// the link could not be found again under the name given.
 enum InterfaceName {
     /// `IFNAMSIZ` minus the terminating NUL.
     static let maximumBytes = 15
@@ -93,7 +95,7 @@ enum InterfaceName {
             if name.isEmpty { "interface name is empty" }
             else if name.utf8.count > maximumBytes { "interface name \"\(name)\" is \(name.utf8.count) bytes; at most \(maximumBytes) are allowed" }
             else if name == "." || name == ".." { "interface name \"\(name)\" is reserved" }
-            else if let bad = name.first(where: { $0 == "/" || $0 == ":" || $0 == "\0" || $0.isWhitespace }) {
+            else if let bad = name.first(where: { $0 == "/" || $0 == ":" || $0 == "%" || $0 == "\0" || $0.isWhitespace }) {
                 "interface name \"\(name)\" contains \(bad.isWhitespace || bad == "\0" ? "whitespace or NUL" : "'\(bad)'")"
             }
             else { nil }

@@ -155,7 +155,7 @@ struct LinkTests {
         try withNamespace("badname") { ns in
             let handle = try NetlinkHandle(namespace: ns)
             let before = try ipLinkNames(ns)
-            for name in ["abcdefghijklmnop", "", "a/b", "a b", "tab\tname", ".", "..", "a:b"] {
+            for name in ["abcdefghijklmnop", "", "a/b", "a b", "tab\tname", ".", "..", "a:b", "wg%d"] {
                 let error = netlinkError { try handle.addVeth(name: name, peerName: "ok-peer") }
                 #expect(error?.kind == "invalidArgument", "name \"\(name)\"")
                 #expect(error?.description.contains(name.isEmpty ? "empty" : "\"\(name)\"") == true)

@@ -1,0 +1,24 @@
+import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `egressgw cni` (or the `egressgw-cni` symlink): the chained CNI plugin a container runtime runs
+/// after the cluster's main CNI to put a pod's egress traffic into the WireGuard tunnel.
+struct CNICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cni",
+        abstract: "The chained CNI plugin (executed by the container runtime as egressgw-cni).",
+        discussion: "Reads CNI_COMMAND and the other CNI_* variables; the network config comes on stdin."
+    )
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "egressgw.cni")
+        try CNIInvocation(plugin: "egressgw-cni", pendingDetails: "this build answers VERSION only")
+            .run(environment: ProcessInfo.processInfo.environment, logger: logger)
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `egressgw cni-ipam` (or the `egressgw-cni-ipam` symlink): the IPAM plugin the CNI plugin
+/// delegates to; it reports the addresses the pod's eth0 already has and allocates nothing.
+struct CNIIPAMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cni-ipam",
+        abstract: "The CNI IPAM plugin (executed by egressgw-cni as egressgw-cni-ipam).",
+        discussion: "Reads CNI_COMMAND and the other CNI_* variables; the network config comes on stdin."
+    )
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "egressgw.cni-ipam")
+        try CNIInvocation(plugin: "egressgw-cni-ipam", pendingDetails: "this build answers VERSION only")
+            .run(environment: ProcessInfo.processInfo.environment, logger: logger)
+    }
+}
