@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Tests only: real HTTP servers on loopback and unix sockets.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -27,6 +29,7 @@ let package = Package(
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
         .target(name: "Firewall", dependencies: ["Netlink"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -48,6 +51,14 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: [
+                "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
