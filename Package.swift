@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
         .target(name: "Firewall", dependencies: ["Netlink"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(

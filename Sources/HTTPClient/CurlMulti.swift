@@ -53,19 +53,22 @@ final class CurlMulti: @unchecked Sendable {
     /// Queues a command; false once the client is stopping (the command is dropped).
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        let accepted = inbox.withLock { inbox in
+        // Waking under the lock: the thread frees the multi handle only after it has seen
+        // `stopping` under this lock, so the handle is alive for every wake-up.
+        inbox.withLock { inbox in
             guard !inbox.stopping else { return false }
             inbox.commands.append(command)
+            curl_multi_wakeup(multi)
             return true
         }
-        if accepted { curl_multi_wakeup(multi) }
-        return accepted
     }
 
     /// Makes the thread fail every transfer with ``HTTPClientError/clientShutDown(url:)`` and exit.
     func stop() {
-        inbox.withLock { $0.stopping = true }
-        curl_multi_wakeup(multi)
+        inbox.withLock { inbox in
+            inbox.stopping = true
+            curl_multi_wakeup(multi)
+        }
     }
 
     // MARK: The curl thread

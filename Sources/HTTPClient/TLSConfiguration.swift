@@ -11,9 +11,17 @@ public struct TLSConfiguration: Sendable, Equatable {
     }
 
     /// A client certificate with its private key, both PEM.
-    public enum ClientIdentity: Sendable, Equatable {
+    public enum ClientIdentity: Sendable, Equatable, CustomStringConvertible {
         case files(certificate: String, key: String)
         case pem(certificate: [UInt8], key: [UInt8])
+
+        /// Never shows inline key material.
+        public var description: String {
+            switch self {
+            case .files(let certificate, let key): "client certificate \(certificate), key \(key)"
+            case .pem: "inline client certificate and key <redacted>"
+            }
+        }
     }
 
     public var trustRoots: TrustRoots

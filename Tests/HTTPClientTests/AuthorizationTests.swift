@@ -72,10 +72,16 @@ struct AuthorizationTests {
         }
     }
 
-    @Test("descriptions never show a token")
+    @Test("descriptions never show a token or a private key")
     func tokensAreNotShown() {
         #expect(!Authorization.bearer("s3cr3t").description.contains("s3cr3t"))
-        let configuration = HTTPClient.Configuration(authorization: .bearer("s3cr3t"), proxy: .none)
-        #expect(!String(describing: configuration).contains("s3cr3t"))
+        let configuration = HTTPClient.Configuration(
+            tls: TLSConfiguration(clientIdentity: .pem(certificate: Array("CERT".utf8), key: Array("PRIVATE".utf8))),
+            authorization: .bearer("s3cr3t"),
+            proxy: .none
+        )
+        let shown = String(describing: configuration)
+        #expect(!shown.contains("s3cr3t"))
+        #expect(!shown.contains(String(describing: Array("PRIVATE".utf8))))
     }
 }
