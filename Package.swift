@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability
+//   2  Kube (resource model) · EgressGatewayAPI (CRD model)
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
     name: "egressgw",
@@ -16,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // YAML output of the generated CustomResourceDefinitions.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -29,6 +32,10 @@ let package = Package(
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
+
+        // Layer 2: Kubernetes resource model and the egress gateway CRD model.
+        .target(name: "Kube", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -54,6 +61,8 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
