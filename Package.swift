@@ -61,8 +61,9 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
-        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "EgressGatewayAPITests",
+                    dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
