@@ -102,6 +102,12 @@ struct Widget: PreservingCodable, Equatable {
         #expect(try encoded(widget) == ["size": 2, "colour": "red"])
     }
 
+    @Test func unknownNullMembersSurvive() throws {
+        let widget = try decode(Widget.self, #"{"size": 1, "later": null}"#)
+        #expect(widget.unknownFields == ["later": nil])
+        #expect(try encoded(widget) == ["size": 1, "later": nil])
+    }
+
     @Test func nullAndAbsentMembersKeepTheirDefaults() throws {
         #expect(try decode(Widget.self, #"{"size": null}"#) == Widget())
         #expect(try decode(Widget.self, #"{}"#) == Widget())
