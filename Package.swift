@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "Kube",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
