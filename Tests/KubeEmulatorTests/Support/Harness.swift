@@ -157,3 +157,22 @@ extension JSONValue {
 
     var names: [String] { items.compactMap { $0.at("metadata.name")?.stringValue } }
 }
+
+extension JSONValue {
+    /// Sets (or with nil removes) the member at a dotted path, creating objects on the way.
+    mutating func set(_ path: String, _ value: JSONValue?) {
+        let keys = path.split(separator: ".").map(String.init)
+        self = Self.setting(self, keys[...], value)
+    }
+
+    private static func setting(_ base: JSONValue, _ keys: ArraySlice<String>, _ value: JSONValue?) -> JSONValue {
+        guard let key = keys.first else { return value ?? .null }
+        var members = base.objectValue ?? [:]
+        if keys.count == 1 {
+            members[key] = value
+        } else {
+            members[key] = setting(members[key] ?? .object([:]), keys.dropFirst(), value)
+        }
+        return .object(members)
+    }
+}
