@@ -70,11 +70,11 @@ struct Harness: Sendable {
     /// Creates a ConfigMap `name` in `namespace` with `data`, expecting success.
     @discardableResult
     func configMap(_ name: String, namespace: String = "default", labels: [String: String] = [:],
-                   data: [String: String] = [:], extraMetadata: [String: JSONValue] = [:]) async throws -> JSONValue
+                   data: [String: String] = [:], extraMetadata: JSONValue = [:]) async throws -> JSONValue
     {
         var metadata: [String: JSONValue] = ["name": .string(name)]
         if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues(JSONValue.string)) }
-        for (key, value) in extraMetadata { metadata[key] = value }
+        for (key, value) in extraMetadata.objectValue ?? [:] { metadata[key] = value }
         let answer = try await post("/api/v1/namespaces/\(namespace)/configmaps", [
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": .object(metadata),
             "data": .object(data.mapValues(JSONValue.string)),
