@@ -55,7 +55,7 @@ enum Reply {
     static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> Response {
         var fields: HTTPFields = [.contentType: "application/json"]
         for (name, value) in headers {
-            if let name = HTTPFields.Element.Name(name) { fields[name] = value }
+            if let name = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: name, value: value)) }
         }
         let bytes = JSONWriter.encode(value)
         return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -254,3 +254,75 @@ extension JSONSchema {
     /// `additionalProperties: true`: any member is kept.
     var allowsAnyAdditionalProperties: Bool { unknownFields["additionalProperties"]?.boolValue == true }
 }
+
+extension CustomResourceSchema {
+    /// The members that pruning would drop, as dotted paths (`spec.unknown`), for `fieldValidation`.
+    static func unknownFieldPaths(_ object: JSONValue, resource: ResourceType) -> [String] {
+        guard let schema = resource.schemas[resource.storageVersion], let members = object.objectValue else { return [] }
+        var paths: [String] = []
+        for key in members.keys.sorted() where !["apiVersion", "kind", "metadata"].contains(key) {
+            if let property = schema.properties[key] {
+                collectUnknown(members[key]!, property, path: key, into: &paths)
+            } else if schema.preservesUnknownFields != true {
+                paths.append(key)
+            }
+        }
+        return paths
+    }
+
+    private static func collectUnknown(_ value: JSONValue, _ schema: JSONSchema, path: String, into paths: inout [String]) {
+        switch value {
+        case .object(let members):
+            if schema.isIntOrString || schema.isEmbeddedResource && schema.properties.isEmpty { return }
+            for key in members.keys.sorted() {
+                if let child = schema.properties[key] ?? schema.additionalProperties {
+                    collectUnknown(members[key]!, child, path: "\(path).\(key)", into: &paths)
+                } else if schema.preservesUnknownFields != true && !schema.allowsAnyAdditionalProperties
+                    && !(schema.isEmbeddedResource && ["apiVersion", "kind", "metadata"].contains(key))
+                {
+                    paths.append("\(path).\(key)")
+                }
+            }
+        case .array(let elements):
+            guard let items = schema.items else { return }
+            for (index, element) in elements.enumerated() {
+                collectUnknown(element, items, path: "\(path)[\(index)]", into: &paths)
+            }
+        default:
+            return
+        }
+    }
+}
+
+/// `fieldValidation`: what the server does with fields its schema does not know (for custom resources).
+enum FieldValidation: String, Sendable {
+    case ignore = "Ignore"
+    /// The default: the object is stored without them and the response carries a `Warning` header per field.
+    case warn = "Warn"
+    /// The request fails with 400 naming every unknown field.
+    case strict = "Strict"
+
+    init(query: String?) throws(APIError) {
+        guard let query, !query.isEmpty else {
+            self = .warn
+            return
+        }
+        guard let value = FieldValidation(rawValue: query) else {
+            throw APIError.badRequest("fieldValidation must be one of Ignore, Warn or Strict, not \"\(query)\"")
+        }
+        self = value
+    }
+
+    /// Checks `object`; returns the warnings to send, or throws for `Strict`.
+    func check(_ object: JSONValue, resource: ResourceType, version: String) throws(APIError) -> [String] {
+        guard resource.isCustom, self != .ignore else { return [] }
+        let unknown = CustomResourceSchema.unknownFieldPaths(object, resource: resource)
+        guard !unknown.isEmpty else { return [] }
+        let described = unknown.map { "unknown field \"\($0)\"" }
+        if self == .strict {
+            throw APIError.badRequest("\(resource.kind) in version \"\(version)\" cannot be handled as a \(resource.kind):"
+                                      + " strict decoding error: " + described.joined(separator: ", "))
+        }
+        return described
+    }
+}

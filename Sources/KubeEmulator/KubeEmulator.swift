@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Kube
 import Logging
 import Synchronization
@@ -61,19 +62,39 @@ public final class KubeEmulator: Sendable {
         try await app.run()
     }
 
-    /// Starts serving plain HTTP in the background on `host:port` (0: any free port) and returns once listening.
-    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> RunningKubeEmulator {
+    /// Serves HTTPS with `certificates` until the calling task is cancelled.
+    public func run(host: String = "127.0.0.1", port: Int = 0, tls certificates: TLSCertificates,
+                    onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
+    {
+        try await run(host: host, port: port, server: try Self.tlsServer(certificates), onListening: onListening)
+    }
+
+    static func tlsServer(_ certificates: TLSCertificates) throws -> HTTPServerBuilder {
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificates.certificate.utf8))
+        let key = try NIOSSLPrivateKey(bytes: Array(certificates.privateKey.utf8), format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.applicationProtocols = ["http/1.1"]
+        return try .tls(.http1(), tlsConfiguration: configuration)
+    }
+
+    /// Starts serving in the background on `host:port` (0: any free port), over HTTPS when `tls` is given, and
+    /// returns once listening.
+    public func start(host: String = "127.0.0.1", port: Int = 0, tls certificates: TLSCertificates? = nil) async throws
+        -> RunningKubeEmulator
+    {
+        let server = try certificates.map(Self.tlsServer) ?? .http1()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let task = Task { [self] in
             defer { continuation.finish() }
-            try await run(host: host, port: port) { continuation.yield($0) }
+            try await run(host: host, port: port, server: server) { continuation.yield($0) }
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else {
             try await task.value
             throw KubeEmulatorError.notListening(host: host, port: port)
         }
-        return RunningKubeEmulator(emulator: self, host: host, port: bound, task: task)
+        return RunningKubeEmulator(emulator: self, host: host, port: bound, certificates: certificates, task: task)
     }
 
     /// `host:port` the server listens on, as discovery reports it.
@@ -198,17 +219,20 @@ public final class RunningKubeEmulator: Sendable {
     public let emulator: KubeEmulator
     public let host: String
     public let port: Int
+    /// The certificates served with, when the server speaks HTTPS.
+    public let certificates: TLSCertificates?
     private let task: Task<Void, any Error>
 
-    init(emulator: KubeEmulator, host: String, port: Int, task: Task<Void, any Error>) {
+    init(emulator: KubeEmulator, host: String, port: Int, certificates: TLSCertificates?, task: Task<Void, any Error>) {
         self.emulator = emulator
         self.host = host
         self.port = port
+        self.certificates = certificates
         self.task = task
     }
 
-    /// `http://HOST:PORT`.
-    public var url: String { "http://\(host):\(port)" }
+    /// `http://HOST:PORT` or `https://HOST:PORT`.
+    public var url: String { "\(certificates == nil ? "http" : "https")://\(host):\(port)" }
 
     /// Closes open watches (so that graceful shutdown does not wait for them) and stops the server.
     public func stop() async {
@@ -219,7 +243,8 @@ public final class RunningKubeEmulator: Sendable {
 
     /// A kubeconfig for this server (see `Kubeconfig.render`).
     public func kubeconfig(token: String? = nil, namespace: String = "default") -> String {
-        Kubeconfig.render(server: url, token: token, namespace: namespace)
+        Kubeconfig.render(server: url, certificateAuthority: certificates?.certificateAuthority, token: token,
+                          namespace: namespace)
     }
 }
 

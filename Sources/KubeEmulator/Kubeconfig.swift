@@ -8,7 +8,7 @@ public enum Kubeconfig {
     ///   - server: `http://...` or `https://...`.
     ///   - certificateAuthority: PEM of the CA that signed the serving certificate (for HTTPS), inlined as
     ///     `certificate-authority-data`.
-    ///   - token: bearer token of the user; none when authentication is disabled.
+    ///   - token: bearer token of the user; when nil (authentication disabled), HTTPS configs carry a placeholder.
     public static func render(server: String, certificateAuthority: String? = nil, token: String? = nil,
                               namespace: String = "default") -> String
     {
@@ -24,7 +24,10 @@ public enum Kubeconfig {
             lines.append("    certificate-authority-data: \(Data(certificateAuthority.utf8).base64EncodedString())")
         }
         lines += ["users:", "- name: egressgw-emulator-user"]
-        lines.append(token.map { "  user:\n    token: \(quoted($0))" } ?? "  user: {}")
+        // kubectl prompts for a user name and password when an HTTPS cluster has no credentials; with
+        // authentication disabled the emulator accepts any token, so a placeholder keeps kubectl quiet.
+        let credential = token ?? (server.hasPrefix("https:") ? "emulator-authentication-disabled" : nil)
+        lines.append(credential.map { "  user:\n    token: \(quoted($0))" } ?? "  user: {}")
         lines += [
             "contexts:",
             "- name: egressgw-emulator",

@@ -20,14 +20,15 @@ struct ResourceHandler: Sendable {
 
     private var wantsTable: Bool { request.accept.contains("as=Table") }
 
-    private func answer(_ object: JSONValue, status: Int = 200) -> Response {
+    private func answer(_ object: JSONValue, status: Int = 200, warnings: [String] = []) -> Response {
         let shown = present(object)
-        guard wantsTable else { return Reply.json(shown, status: status) }
+        let headers = warnings.map { ("Warning", "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"") }
+        guard wantsTable else { return Reply.json(shown, status: status, headers: headers) }
         let converter = TableConverter(resource: type, version: target.version)
         return Reply.json(converter.table([shown], version: target.version, apiVersion: type.apiVersion(target.version),
                                           includeObject: request.query["includeObject"] ?? "Metadata",
                                           listMeta: ["resourceVersion": .string(object.resourceVersion)]),
-                          status: status)
+                          status: status, headers: headers)
     }
 
     private func filter() throws(APIError) -> WatchFilter {
@@ -99,23 +100,27 @@ struct ResourceHandler: Sendable {
 
     func create() throws(APIError) -> Response {
         let body = try request.jsonBody()
+        let warnings = try FieldValidation(query: request.query["fieldValidation"])
+            .check(body, resource: type, version: target.version)
         let namespace = target.namespace
         let dryRun = request.isDryRun
         let created = try store.perform { (state: inout StoreState) throws(APIError) in
             try state.create(type, namespace: namespace, body: body, dryRun: dryRun)
         }
-        return answer(created, status: 201)
+        return answer(created, status: 201, warnings: warnings)
     }
 
     func update() throws(APIError) -> Response {
         let body = try request.jsonBody()
+        let warnings = try FieldValidation(query: request.query["fieldValidation"])
+            .check(body, resource: type, version: target.version)
         let key = target.key
         let subresource = target.subresource
         let dryRun = request.isDryRun
         let updated = try store.perform { (state: inout StoreState) throws(APIError) in
             try state.update(type, key: key, body: body, subresource: subresource, dryRun: dryRun)
         }
-        return answer(updated)
+        return answer(updated, warnings: warnings)
     }
 
     func patch() throws(APIError) -> Response {
@@ -137,16 +142,18 @@ struct ResourceHandler: Sendable {
         let dryRun = request.isDryRun
         let resourceType = type
         let version = target.version
-        let updated = try store.perform { (state: inout StoreState) throws(APIError) in
+        let validation = try FieldValidation(query: request.query["fieldValidation"])
+        let (updated, warnings) = try store.perform { (state: inout StoreState) throws(APIError) in
             let current = try state.get(resourceType, key: key)
             var shown = current
             shown[path: ["apiVersion"]] = .string(resourceType.apiVersion(version))
             var patched = try apply(shown)
             guard case .object = patched else { throw APIError.badRequest("the patch does not leave an object") }
+            let warnings = try validation.check(patched, resource: resourceType, version: version)
             if patched.resourceVersion.isEmpty { patched.setMeta("resourceVersion", current.resourceVersion) }
-            return try state.update(resourceType, key: key, body: patched, subresource: subresource, dryRun: dryRun)
+            return (try state.update(resourceType, key: key, body: patched, subresource: subresource, dryRun: dryRun), warnings)
         }
-        return answer(updated)
+        return answer(updated, warnings: warnings)
     }
 
     /// `DeleteOptions` from the body (or the query, as kubectl sometimes sends them).

@@ -15,6 +15,12 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(help: "Write a kubeconfig for the server to this file.")
     var kubeconfigOut: String?
 
+    @Flag(help: "Serve plain HTTP instead of HTTPS with a generated CA and serving certificate.")
+    var plainHTTP = false
+
+    @Option(help: "Also write the generated CA certificate (PEM) to this file.")
+    var caOut: String?
+
     @Option(help: "Require this bearer token (it authenticates as system:admin); without it, no authentication.")
     var token: String?
 
@@ -31,6 +37,7 @@ struct APIServerCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level: unknown level \"\(logLevel)\"")
         }
+        if plainHTTP, caOut != nil { throw ValidationError("--ca-out needs HTTPS: drop --plain-http") }
         if rbac, token == nil { throw ValidationError("--rbac needs --token: without authentication every request is system:admin") }
     }
 
@@ -52,14 +59,19 @@ struct APIServerCommand: AsyncParsableCommand {
             if rbac { configuration.authorization = .rbac }
         }
         let emulator = KubeEmulator(configuration: configuration, logger: logger)
+        let certificates = plainHTTP ? nil : try await TLSCertificates.generate(hosts: Self.certificateHosts(for: host))
+        if let certificates, let caOut {
+            try certificates.certificateAuthority.write(toFile: caOut, atomically: true, encoding: .utf8)
+        }
         let kubeconfigOut = kubeconfigOut
         let token = token
         let log = logger
-        try await emulator.run(host: host, port: port) { bound in
-            let url = "http://\(host):\(bound)"
+        let scheme = certificates == nil ? "http" : "https"
+        let onListening: @Sendable (Int) async -> Void = { bound in
+            let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(bound)"
             if let kubeconfigOut {
                 do {
-                    try Kubeconfig.render(server: url, token: token)
+                    try Kubeconfig.render(server: url, certificateAuthority: certificates?.certificateAuthority, token: token)
                         .write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
                 } catch {
                     log.error("cannot write kubeconfig \(kubeconfigOut): \(error)")
@@ -67,5 +79,22 @@ struct APIServerCommand: AsyncParsableCommand {
             }
             log.info("kube API server emulator listening on \(url)")
         }
+        if let certificates {
+            try await emulator.run(host: host, port: port, tls: certificates, onListening: onListening)
+        } else {
+            try await emulator.run(host: host, port: port, onListening: onListening)
+        }
+    }
+
+    /// The names the serving certificate covers: the listen address, plus loopback names when it is a wildcard or
+    /// loopback address.
+    static func certificateHosts(for host: String) -> [String] {
+        var hosts = [host]
+        if ["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"].contains(host) {
+            hosts += ["127.0.0.1", "::1", "localhost"]
+        }
+        var unique: [String] = []
+        for name in hosts where !unique.contains(name) && name != "0.0.0.0" && name != "::" { unique.append(name) }
+        return unique
     }
 }

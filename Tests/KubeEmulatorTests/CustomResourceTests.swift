@@ -100,3 +100,26 @@ import Testing
         }
     }
 }
+
+@Suite struct FieldValidationTests {
+    @Test func unknownFieldsAreWarnedRejectedOrIgnored() async throws {
+        try await Harness.with { h in
+            #expect(try await h.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRDFixtures.widget).status == 201)
+            let body = CRDFixtures.widget("w", extra: ["unknown": 1, "options": ["bogus": true]])
+            let strict = try await h.post(CRDFixtures.widgetsPath + "?fieldValidation=Strict", body)
+            #expect(strict.status == 400)
+            #expect(strict["message"] == "Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"spec.options.bogus\", unknown field \"spec.unknown\"")
+            let warned = try await h.post(CRDFixtures.widgetsPath, body)
+            #expect(warned.status == 201)
+            #expect(warned.headers.values(for: "Warning") == [
+                "299 - \"unknown field \\\"spec.options.bogus\\\"\"", "299 - \"unknown field \\\"spec.unknown\\\"\"",
+            ])
+            #expect(warned["spec.unknown"] == nil)
+            let ignored = try await h.mergePatch(CRDFixtures.widgetsPath + "/w?fieldValidation=Ignore", ["spec": ["more": 1]])
+            #expect(ignored.status == 200)
+            #expect(ignored.headers.values(for: "Warning").isEmpty)
+            let strictPatch = try await h.mergePatch(CRDFixtures.widgetsPath + "/w?fieldValidation=Strict", ["spec": ["more": 1]])
+            #expect(strictPatch.status == 400)
+        }
+    }
+}

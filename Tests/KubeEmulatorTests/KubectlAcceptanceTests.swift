@@ -1,6 +1,6 @@
 import Foundation
 import Kube
-import KubeEmulator
+@testable import KubeEmulator
 import Testing
 
 /// The flows of the issue's acceptance list, driven with the real kubectl.
@@ -108,6 +108,16 @@ struct KubectlAcceptanceTests {
             let list = try JSONValue(json: Data(json.output.utf8))
             #expect(list.names == ["w2", "w3"])
             #expect(list["items"]?.arrayValue?.first?.at("spec.color") == "red")
+
+            let unknown = try kubectl.file("unknown.yaml", """
+                apiVersion: example.com/v1
+                kind: Widget
+                metadata: {name: w9, namespace: team-a}
+                spec: {size: 1, bogus: true}
+                """)
+            let rejected = try await kubectl.run("create", "-f", unknown)
+            #expect(rejected.status != 0)
+            #expect(rejected.error.contains("strict decoding error: unknown field \"spec.bogus\""), "\(rejected)")
 
             let namespaces = try await kubectl.run("get", "namespaces", "-o", "json")
             let names = try JSONValue(json: Data(namespaces.output.utf8)).names

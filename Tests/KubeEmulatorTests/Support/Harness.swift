@@ -14,10 +14,13 @@ struct Harness: Sendable {
     /// Runs `body` against a fresh emulator and stops it afterwards, whatever happens.
     static func with<T: Sendable>(
         _ configuration: KubeEmulator.Configuration = KubeEmulator.Configuration(),
+        tls: TLSCertificates? = nil,
         _ body: @Sendable (Harness) async throws -> T
     ) async throws -> T {
-        let server = try await KubeEmulator(configuration: configuration).start()
-        let client = try HTTPClient(configuration: HTTPClient.Configuration(proxy: .none))
+        let server = try await KubeEmulator(configuration: configuration).start(tls: tls)
+        var trust = HTTPClient.Configuration(proxy: .none)
+        if let tls { trust.tls = TLSConfiguration(trustRoots: .pem(Array(tls.certificateAuthority.utf8))) }
+        let client = try HTTPClient(configuration: trust)
         let harness = Harness(server: server, client: client)
         do {
             let result = try await body(harness)
