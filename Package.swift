@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability
+//   3  GatewayDaemon
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
     name: "egressgw",
@@ -30,6 +31,13 @@ let package = Package(
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
+        // Layer 3: the roles' libraries.
+        .target(
+            name: "GatewayDaemon",
+            dependencies: ["Netlink", "WireGuard", "Firewall", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
+        ),
+
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
@@ -54,6 +62,7 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
+        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
