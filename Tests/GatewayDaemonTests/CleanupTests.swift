@@ -71,28 +71,65 @@ struct CleanupTests {
     }
 
     /// Upstream aborts the cleanup when the gateway namespace has no `host0` (§9.3.3), so the
-    /// ILB address and host chain of a node whose last gateway went are never removed.
-    @Test func missingHost0DoesNotStopCleanup() async throws {
+    /// ILB address and host chain of a node whose last gateway went are never removed. Here
+    /// neither a missing `host0` nor a missing gateway namespace stops it.
+    @Test func missingHost0OrNamespaceDoesNotStopCleanup() async throws {
         let topology = try TestNode("nohost0")
         defer { topology.teardown() }
         let node = topology.node
-        _ = try NetworkNamespace.create(named: topology.gatewayNamespaceName)
-        try ip(node, "addr", "add", "10.0.0.100/32", "dev", "eth0", "label", "eth0:egress")
-        for arguments in [
-            ["-N", "EGRESS-GATEWAY-SNAT"],
-            ["-I", "POSTROUTING", "-m", "comment", "--comment", "kube-egress-gateway no MASQUERADE", "-j", "EGRESS-GATEWAY-SNAT"],
-            ["-N", "EGRESS-10-0-0-6"],
-            ["-A", "EGRESS-10-0-0-6", "-s", "10.0.0.6/32", "-j", "ACCEPT"],
-            ["-I", "EGRESS-GATEWAY-SNAT", "-m", "comment", "--comment", "kube-egress-gateway no sNAT packet from ip 10.0.0.6",
-             "-j", "EGRESS-10-0-0-6"],
-        ] {
-            try node.executeChecked("iptables", ["-t", "nat"] + arguments)
-        }
         let dataPath = GatewayDataPath(node: try topology.gatewayNode())
-        let report = await dataPath.cleanup(active: [])
+        for gatewayNamespaceExists in [false, true] {
+            if gatewayNamespaceExists { _ = try NetworkNamespace.create(named: topology.gatewayNamespaceName) }
+            try ip(node, "addr", "add", "10.0.0.100/32", "dev", "eth0", "label", "eth0:egress")
+            for arguments in [
+                ["-N", "EGRESS-GATEWAY-SNAT"],
+                ["-I", "POSTROUTING", "-m", "comment", "--comment", "kube-egress-gateway no MASQUERADE", "-j", "EGRESS-GATEWAY-SNAT"],
+                ["-N", "EGRESS-10-0-0-6"],
+                ["-A", "EGRESS-10-0-0-6", "-s", "10.0.0.6/32", "-j", "ACCEPT"],
+                ["-I", "EGRESS-GATEWAY-SNAT", "-m", "comment", "--comment", "kube-egress-gateway no sNAT packet from ip 10.0.0.6",
+                 "-j", "EGRESS-10-0-0-6"],
+            ] {
+                try node.executeChecked("iptables", ["-t", "nat"] + arguments)
+            }
+            let report = await dataPath.cleanup(active: [])
+            #expect(report.failures.isEmpty, "gateway netns exists: \(gatewayNamespaceExists): \(report.failures)")
+            #expect(try shownAddresses(node, "eth0") == [ShownAddress(local: "10.0.0.5", prefixLength: 24, label: "eth0")])
+            #expect(try natLines(node) == expectedNat([]))
+        }
+    }
+
+    /// A gateway whose secondary IP and ILB address change (§4.3): the apply adds the new ones
+    /// next to the old, and the cleanup with the new values removes the old address, route,
+    /// host chain and ILB address, where upstream leaks the chain and the ILB address.
+    @Test func changedAddressesAreSweptAfterTheApply() async throws {
+        let topology = try TestNode("change")
+        defer { #expect(topology.teardown(), "a wireguard-go process outlived its link") }
+        let (node, gateway) = (topology.node, topology.gateway)
+        let old = IPAddress("10.0.0.6")!, new = IPAddress("10.0.0.8")!
+        try topology.addSecondaryIP(old)
+        try topology.addSecondaryIP(new)
+        let before = try topology.configuration(uid: "change-uid", secondaryIP: old)
+        let after = try GatewayConfiguration(uid: before.uid, port: before.port, ilbIP: IPAddress("10.0.0.101")!,
+                                             secondaryIP: new, privateKey: before.privateKey)
+        let dataPath = GatewayDataPath(node: try topology.gatewayNode())
+        try await dataPath.apply(before)
+        try await dataPath.apply(after)
+        #expect(try natLines(gateway) == gatewayNat([(after.port, new)]))
+        #expect(try natLines(node) == hostNat([old, new]))
+        #expect(Set(try shownAddresses(gateway, "host0").map(\.local)) == ["10.0.0.6", "10.0.0.8"])
+
+        let report = await dataPath.cleanup(active: [after.active])
         #expect(report.failures.isEmpty, "\(report.failures)")
-        #expect(try shownAddresses(node, "eth0") == [ShownAddress(local: "10.0.0.5", prefixLength: 24, label: "eth0")])
-        #expect(try natLines(node) == expectedNat([]))
+        #expect(report.removedGateways.isEmpty)
+        #expect(report.removedSecondaryIPs == [old])
+        #expect(try natLines(node) == hostNat([new]))
+        #expect(try shownAddresses(gateway, "host0") == [ShownAddress(local: "10.0.0.8", prefixLength: 32, label: "host0")])
+        #expect(try shownRoutes(node, device: "host-gateway") == [ShownRoute(destination: "10.0.0.8", device: "host-gateway")])
+        #expect(Set(try shownAddresses(node, "eth0")) == [
+            ShownAddress(local: "10.0.0.5", prefixLength: 24, label: "eth0"),
+            ShownAddress(local: "10.0.0.101", prefixLength: 32, label: "eth0:egress"),
+        ])
+        #expect(try await dataPath.apply(after).isEmpty)
     }
 
     /// A gateway whose secondary IP the caller cannot resolve right now (its VM configuration

@@ -111,12 +111,16 @@ final class TestNode {
                        peers: [GatewayPeer] = []) throws -> GatewayConfiguration {
         let configuration = try GatewayConfiguration(uid: uid, port: Host.port(), ilbIP: ilbIP, secondaryIP: secondaryIP,
                                                      privateKey: try PrivateKey.generate(), peers: peers)
-        devices.insert(configuration.linkName)
+        use(device: configuration.linkName)
         return configuration
     }
 
-    /// Remembers a device name the test creates by hand.
-    func use(device name: String) { devices.insert(name) }
+    /// Remembers a device name the test uses, after checking that no userspace implementation
+    /// already serves it (so the check after teardown means something).
+    func use(device name: String) {
+        #expect((try? userspaceProcessCount(for: name)) == 0, "wireguard-go already runs for \(name)")
+        devices.insert(name)
+    }
 
     /// A pod namespace with `eth0` 10.1.<n>.2/24 towards `vnet` (10.1.<n>.1), n counting pods.
     func addPod() throws -> NetworkNamespace {
