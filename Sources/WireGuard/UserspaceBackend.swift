@@ -54,7 +54,7 @@ final class UserspaceBackend: WireGuardBackend {
         }
         let output: CommandOutput
         do {
-            output = try namespace.execute(path, [name], environment: Self.daemonEnvironment)
+            output = try namespace.execute(path, [name], environment: Self.daemonEnvironment, newSession: true)
         } catch CommandError.executableNotFound {
             throw WireGuardError.userspaceImplementationNotFound(device: name, executable: executable)
         } catch let error as CommandError {
