@@ -28,12 +28,14 @@ public struct GatewayNode: Equatable, Sendable {
         guard primaryIP.isIPv4 else {
             throw .invalidArgument(field: "primaryIP", value: primaryIP.description, reason: "must be an IPv4 address")
         }
-        // The ILB address is labelled `<uplink>:egress`, and a label is an interface name.
-        let labelBytes = uplink.utf8.count + GatewayLayout.uplinkLabelSuffix.utf8.count
-        guard !uplink.isEmpty, labelBytes <= 15,
-              !uplink.contains(where: { $0 == "/" || $0 == ":" || $0 == "%" || $0 == "\0" || $0.isWhitespace }) else {
+        if let problem = InterfaceName.problem(with: uplink) {
+            throw .invalidArgument(field: "uplink", value: uplink, reason: problem)
+        }
+        // The ILB address is labelled `<uplink>:egress`, and a label is an interface name too.
+        let label = uplink + GatewayLayout.uplinkLabelSuffix
+        guard label.utf8.count <= InterfaceName.maximumBytes else {
             throw .invalidArgument(field: "uplink", value: uplink,
-                                   reason: "must be an interface name of at most 8 bytes without '/', ':', '%' or blanks (its label \"<uplink>\(GatewayLayout.uplinkLabelSuffix)\" must fit in 15 bytes)")
+                                   reason: "its address label \"\(label)\" would be longer than \(InterfaceName.maximumBytes) bytes")
         }
         guard !gatewayNamespaceName.isEmpty, gatewayNamespaceName.utf8.count <= 255, !gatewayNamespaceName.contains("/"),
               !gatewayNamespaceName.contains("\0"), gatewayNamespaceName != ".", gatewayNamespaceName != ".." else {
