@@ -79,6 +79,7 @@ struct GatewayCleanup {
 
     private func removeKernelObjects(keeping keptIPs: Set<IPAddress>?) -> KernelResult {
         var result = KernelResult()
+        /// Runs a step, naming it if it fails (a logged write or a lookup names itself already).
         func attempt<T>(_ operation: String, _ body: () throws -> T) -> T? {
             do {
                 return try body()
@@ -93,14 +94,18 @@ struct GatewayCleanup {
         let gatewayLinks = node.gatewayNamespace.exists
             ? attempt("open \(gatewayPlace)") { try NetlinkHandle(namespace: node.gatewayNamespace) } : nil
 
-        if let keptIPs, let gatewayLinks,
-           let host0 = attempt("", { try dataPath.lookUpLink(GatewayLayout.gatewayVeth, in: gatewayLinks, place: gatewayPlace) }) ?? nil {
+        let host0 = gatewayLinks.flatMap { links in
+            attempt("get \"\(GatewayLayout.gatewayVeth)\" in \(gatewayPlace)") {
+                try dataPath.lookUpLink(GatewayLayout.gatewayVeth, in: links, place: gatewayPlace)
+            } ?? nil
+        }
+        if let keptIPs, let gatewayLinks, let host0 {
             // IPv4 only: the kernel's IPv6 link-local on host0 is not ours to remove.
             let addresses = attempt("list addresses of \"\(host0.name)\" in \(gatewayPlace)") {
                 try gatewayLinks.addresses(family: .ipv4).filter { $0.linkIndex == host0.index }
             } ?? []
             for address in addresses where !keptIPs.contains(address.network.address) {
-                let done: Void? = attempt("") {
+                let done: Void? = attempt("delete address \(address.network) from \"\(host0.name)\" in \(gatewayPlace)") {
                     try log.write("\(gatewayPlace): delete orphaned address \(address.network) from \"\(host0.name)\"") {
                         try gatewayLinks.deleteAddress(address)
                     }
@@ -109,13 +114,17 @@ struct GatewayCleanup {
             }
         }
 
-        if let keptIPs, let hostLinks,
-           let hostEnd = attempt("", { try dataPath.lookUpLink(GatewayLayout.hostVeth, in: hostLinks, place: hostPlace) }) ?? nil {
+        let hostEnd = hostLinks.flatMap { links in
+            attempt("get \"\(GatewayLayout.hostVeth)\" in \(hostPlace)") {
+                try dataPath.lookUpLink(GatewayLayout.hostVeth, in: links, place: hostPlace)
+            } ?? nil
+        }
+        if let keptIPs, let hostLinks, let hostEnd {
             let routes = attempt("list routes of \"\(hostEnd.name)\" in \(hostPlace)") {
                 try hostLinks.routes(table: RouteTable.main, family: .ipv4, linkIndex: hostEnd.index)
             } ?? []
             for route in routes where Self.isSecondaryIPRoute(route) && !keptIPs.contains(route.destination!.address) {
-                _ = attempt("") {
+                _ = attempt("delete route \(RouteMatching.describe(route, device: hostEnd.name)) in \(hostPlace)") {
                     try log.write("\(hostPlace): delete orphaned route \(RouteMatching.describe(route, device: hostEnd.name))") {
                         try hostLinks.deleteRoute(route)
                     }
@@ -130,7 +139,7 @@ struct GatewayCleanup {
             let links = attempt("list links of \(gatewayPlace)") { try gatewayLinks.links() } ?? []
             for link in links {
                 guard let port = GatewayLayout.port(ofLinkNamed: link.name), !activePorts.contains(port) else { continue }
-                let done: Void? = attempt("") {
+                let done: Void? = attempt("delete link \"\(link.name)\" in \(gatewayPlace)") {
                     try log.write("\(gatewayPlace): delete orphaned WireGuard link \"\(link.name)\"") {
                         try WireGuardLinkSetup.delete(link.name, wireGuard: wireGuard, links: gatewayLinks)
                     }
@@ -147,7 +156,7 @@ struct GatewayCleanup {
                 }
             } ?? []
             for address in addresses where address.label == node.uplinkLabel && !keptILBs.contains(address.network.address) {
-                _ = attempt("") {
+                _ = attempt("delete address \(address.network) from \"\(node.uplink)\" in \(hostPlace)") {
                     try log.write("\(hostPlace): delete ILB address \(address.network) label \(node.uplinkLabel) from \"\(node.uplink)\"") {
                         try hostLinks.deleteAddress(address)
                     }
