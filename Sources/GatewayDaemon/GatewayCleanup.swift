@@ -144,7 +144,10 @@ struct GatewayCleanup {
                         try WireGuardLinkSetup.delete(link.name, wireGuard: wireGuard, links: gatewayLinks)
                     }
                 }
-                if done != nil { result.removedGateways.append(RemovedGateway(port: port, uid: link.alias)) }
+                if done != nil {
+                    result.removedGateways.append(RemovedGateway(port: port, uid: link.alias))
+                    dataPath.peerIndex.withLock { $0.forget(port: port) }
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 import Firewall
 import Logging
 import Netlink
+import Synchronization
 import WireGuard
 
 /// Makes a gateway node's kernel state match its desired state: the layout of the original
@@ -19,6 +20,7 @@ public final class GatewayDataPath: Sendable {
     public let node: GatewayNode
     let logger: Logger
     private let gate = SerialGate()
+    let peerIndex = Mutex(PeerIndex())
 
     public init(node: GatewayNode, logger: Logger = Logger(label: "egressgw.gateway.datapath")) {
         self.node = node
@@ -57,12 +59,15 @@ public final class GatewayDataPath: Sendable {
         }
     }
 
-    /// Removes the peers with `publicKeys` from `wg-<port>` with one device configuration, and
-    /// their routes in one batch, at once. Keys that are not on the link are ignored.
+    /// Removes `peers` (by public key) from `wg-<port>` with one device configuration, and their
+    /// routes in one batch, at once. The pod CIDRs are what the caller last knew: the route of
+    /// one that another peer owns by now (a new pod got the address) stays, and routes of
+    /// addresses this data path has since given the removed peers go too. Like
+    /// ``addPeers(_:port:)``, nothing is read, so the cost follows the batch.
     @discardableResult
-    public func removePeers(_ publicKeys: [PublicKey], port: UInt16) async throws(GatewayDataPathError) -> DataPathChanges {
-        try await changing("remove \(publicKeys.count) peers from \"\(GatewayLayout.wireGuardLinkName(port: port))\"") { log in
-            try await self.blocking { try self.removePeers(publicKeys, port: port, log) }
+    public func removePeers(_ peers: [GatewayPeer], port: UInt16) async throws(GatewayDataPathError) -> DataPathChanges {
+        try await changing("remove \(peers.count) peers from \"\(GatewayLayout.wireGuardLinkName(port: port))\"") { log in
+            try await self.blocking { try self.removePeers(peers, port: port, log) }
         }
     }
 

@@ -78,27 +78,21 @@ extension GatewayDataPath {
         try log.write("\(gatewayPlace): configure \"\(link.name)\": \(PeerPlan.describe(peers))") {
             try wireGuard.configure(named: link.name, DeviceConfiguration(peers: peers.map(PeerPlan.configuration)))
         }
+        peerIndex.withLock { $0.record(peers, port: port) }
         let routes = peers.map { PeerPlan.route(for: $0, linkIndex: link.index) }
         try log.write("\(gatewayPlace): replace \(PeerPlan.describe(routes: routes, device: link.name))") {
             try links.replaceRoutes(routes)
         }
     }
 
-    /// Removes the peers that are on the device, then the routes to what they were allowed: the
-    /// device says which addresses those were now, which may differ from what the caller last saw.
-    func removePeers(_ publicKeys: [PublicKey], port: UInt16, _ log: ChangeLog) throws(GatewayDataPathError) {
-        guard !publicKeys.isEmpty else { return }
+    func removePeers(_ peers: [GatewayPeer], port: UInt16, _ log: ChangeLog) throws(GatewayDataPathError) {
+        let peers = PeerPlan.unique(peers)
+        guard !peers.isEmpty else { return }
         let (links, wireGuard, link) = try openLink(port: port)
-        let device = try step("read WireGuard device \"\(link.name)\" in \(gatewayPlace)") { try wireGuard.device(named: link.name) }
-        let wanted = Set(publicKeys)
-        let doomed = device.peers.filter { wanted.contains($0.publicKey) }
-        guard !doomed.isEmpty else { return }
-        try removeFromDevice(doomed.map(\.publicKey), link: link, wireGuard: wireGuard, log)
-        let addresses = Set(doomed.flatMap(\.allowedIPs))
-        let routes = try step("list routes of \"\(link.name)\" in \(gatewayPlace)") {
-            try links.routes(table: RouteTable.main, linkIndex: link.index)
-        }
-        try deleteRoutes(routes.filter { PeerPlan.isPeerRoute($0) && addresses.contains($0.destination!) }, link: link, links: links, log)
+        try removeFromDevice(peers.map(\.publicKey), link: link, wireGuard: wireGuard, log)
+        let addresses = peerIndex.withLock { $0.remove(peers, port: port) }
+        let routes = addresses.map { Route(destination: $0, linkIndex: link.index, scope: .link) }
+        try deleteRoutes(routes, link: link, links: links, log)
     }
 
     /// The sweep of one link: peers not in `keeping` go, and so does every peer-shaped route
@@ -119,6 +113,7 @@ extension GatewayDataPath {
         if !stale.isEmpty {
             try removeFromDevice(stale.map(\.publicKey), link: link, wireGuard: wireGuard, log)
         }
+        peerIndex.withLock { $0.reset(port: port, from: kept) }
         let covered = Set(kept.flatMap(\.allowedIPs))
         let routes = try step("list routes of \"\(name)\" in \(gatewayPlace)") {
             try links.routes(table: RouteTable.main, linkIndex: link.index)
@@ -133,10 +128,21 @@ extension GatewayDataPath {
         }
     }
 
+    /// Deletes `routes` in one batch. A route already gone is fine (the caller's view may be
+    /// older than the kernel's): when the batch reports an error, each route is retried alone so
+    /// that only a real failure is thrown.
     private func deleteRoutes(_ routes: [Route], link: Link, links: NetlinkHandle, _ log: ChangeLog) throws(GatewayDataPathError) {
         guard !routes.isEmpty else { return }
         try log.write("\(gatewayPlace): delete \(PeerPlan.describe(routes: routes, device: link.name))") {
-            try links.deleteRoutes(routes)
+            do {
+                try links.deleteRoutes(routes)
+            } catch {
+                for route in routes {
+                    do {
+                        try links.deleteRoute(route)
+                    } catch NetlinkError.notFound {}
+                }
+            }
         }
     }
 }

@@ -70,11 +70,16 @@ struct WireGuardLinkSetup {
                 try wireGuard.configure(named: name, change)
             }
         }
-        let routes = try step("list routes of \"\(name)\" in \(gatewayPlace)") {
-            try gatewayLinks.routes(table: RouteTable.main, linkIndex: link.index)
+        dataPath.peerIndex.withLock { index in
+            index.reset(port: configuration.port, from: device.peers)
+            index.record(peers, port: configuration.port)
         }
-        let missing = PeerPlan.unique(configuration.peers).map { PeerPlan.route(for: $0, linkIndex: link.index) }
-            .filter { desired in !routes.contains { RouteMatching.satisfies($0, desired) } }
+        // The link's routes, so a set lookup replaces comparing every peer with every route.
+        let routed = try step("list routes of \"\(name)\" in \(gatewayPlace)") {
+            Set(try gatewayLinks.routes(table: RouteTable.main, linkIndex: link.index).filter(PeerPlan.isPeerRoute).compactMap(\.destination))
+        }
+        let missing = PeerPlan.unique(configuration.peers).filter { !routed.contains($0.podCIDR) }
+            .map { PeerPlan.route(for: $0, linkIndex: link.index) }
         if !missing.isEmpty {
             try log.write("\(gatewayPlace): replace \(PeerPlan.describe(routes: missing, device: name))") {
                 try gatewayLinks.replaceRoutes(missing)

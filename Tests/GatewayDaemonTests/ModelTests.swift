@@ -118,3 +118,22 @@ struct ModelTests {
         #expect(GatewayCleanup.sourceNATAddress(port: 6001, in: snapshot) == nil)
     }
 }
+
+@Suite("Peer ownership index")
+struct PeerIndexTests {
+    private let keys = (0..<3).map { _ in try! PrivateKey.generate().publicKey }
+    private func peer(_ key: Int, _ cidr: String) -> GatewayPeer { try! GatewayPeer(publicKey: keys[key], podCIDR: IPNetwork(cidr)!) }
+
+    @Test func removalKeepsAddressesOthersOwnAndDropsTheOnesItGaveAway() {
+        var index = PeerIndex()
+        index.reset(port: 6000, from: [Peer(publicKey: keys[0], allowedIPs: [IPNetwork("10.244.0.1/32")!])])
+        index.record([peer(1, "10.244.0.1/32")], port: 6000) // the address moved to another pod
+        #expect(index.remove([peer(0, "10.244.0.1/32")], port: 6000).isEmpty)
+        index.record([peer(2, "10.244.0.2/32")], port: 6000)
+        index.record([peer(2, "10.244.0.3/32")], port: 6000) // replaced, not added
+        #expect(index.remove([peer(2, "10.244.0.2/32")], port: 6000) == [IPNetwork("10.244.0.2/32")!, IPNetwork("10.244.0.3/32")!])
+        #expect(index.remove([peer(1, "10.244.0.1/32")], port: 6000) == [IPNetwork("10.244.0.1/32")!])
+        #expect(index.remove([peer(1, "10.244.0.9/32")], port: 6001) == [IPNetwork("10.244.0.9/32")!],
+                "an unknown link: the caller's address is all there is to go by")
+    }
+}

@@ -42,12 +42,14 @@ struct PeerTests {
         let keepalive = try WGDump.read(link, in: topology.gateway).peers.values.map(\.persistentKeepalive)
         #expect(keepalive == ["off", "off", "off"])
 
-        let removed = try await dataPath.removePeers([peers[1].publicKey], port: port)
+        let removed = try await dataPath.removePeers([peers[1]], port: port)
         #expect(removed.count == 2, "\(removed)")
         let remaining = [peers[0], peers[2]]
         #expect(try shownPeers(link, topology) == expected(remaining))
         #expect(try shownRoutes(topology.gateway, device: link) == routes(remaining, link))
-        #expect(try await dataPath.removePeers([peers[1].publicKey], port: port).isEmpty, "an absent peer is no work")
+        try await dataPath.removePeers([peers[1]], port: port)
+        #expect(try shownPeers(link, topology) == expected(remaining), "removing an absent peer again is harmless")
+        #expect(try shownRoutes(topology.gateway, device: link) == routes(remaining, link))
 
         configuration.peers = remaining
         let reapplied = try await dataPath.apply(configuration)
@@ -90,10 +92,45 @@ struct PeerTests {
         let reapplied = try await dataPath.apply(configuration)
         #expect(reapplied.isEmpty, "\(reapplied)")
 
-        let removed = try await dataPath.removePeers(peers.map(\.publicKey), port: configuration.port)
+        let removed = try await dataPath.removePeers(peers, port: configuration.port)
         #expect(removed.count == 2, "\(removed)")
         #expect(try shownPeers(link, topology).isEmpty)
         #expect(try shownRoutes(topology.gateway, device: link).isEmpty)
+    }
+
+    /// A removal names the pod CIDR the caller last knew. When a new pod already got that address
+    /// (its peer took it over on the device), the route stays with the new peer; when the data
+    /// path had since moved the removed peer to another address, that route goes too.
+    @Test func removalDeletesOnlyRoutesNoOtherPeerNeeds() async throws {
+        let topology = try TestNode("reuse")
+        defer { #expect(topology.teardown(), "a wireguard-go process outlived its link") }
+        let secondary = IPAddress("10.0.0.6")!
+        try topology.addSecondaryIP(secondary)
+        let configuration = try topology.configuration(uid: "reuse-uid", secondaryIP: secondary)
+        let (link, port) = (configuration.linkName, configuration.port)
+        let dataPath = GatewayDataPath(node: try topology.gatewayNode())
+        try await dataPath.apply(configuration)
+        let net = { (text: String) in IPNetwork(text)! }
+        let keys = try (0..<3).map { _ in try PrivateKey.generate().publicKey }
+
+        // Pod A had .1; pod B is given .1 before A's removal arrives.
+        let podA = try GatewayPeer(publicKey: keys[0], podCIDR: net("10.244.0.1/32"))
+        let podB = try GatewayPeer(publicKey: keys[1], podCIDR: net("10.244.0.1/32"))
+        try await dataPath.addPeers([podA], port: port)
+        try await dataPath.addPeers([podB], port: port)
+        try await dataPath.removePeers([podA], port: port)
+        #expect(try shownPeers(link, topology) == expected([podB]))
+        #expect(try shownRoutes(topology.gateway, device: link) == routes([podB], link))
+
+        // Pod C moved from .2 to .3; its removal still names .2.
+        let podC = try GatewayPeer(publicKey: keys[2], podCIDR: net("10.244.0.2/32"))
+        let movedC = try GatewayPeer(publicKey: keys[2], podCIDR: net("10.244.0.3/32"))
+        try await dataPath.addPeers([podC], port: port)
+        try await dataPath.addPeers([movedC], port: port)
+        #expect(try shownRoutes(topology.gateway, device: link) == routes([podB, podC, movedC], link))
+        try await dataPath.removePeers([podC], port: port)
+        #expect(try shownPeers(link, topology) == expected([podB]))
+        #expect(try shownRoutes(topology.gateway, device: link) == routes([podB], link))
     }
 
     /// A link made again (deleted behind the daemon's back) gets the configuration's peers back
