@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
+//   3  GatewayDaemon
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
     name: "egressgw",
@@ -32,6 +33,13 @@ let package = Package(
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
+
+        // Layer 3: the roles' libraries.
+        .target(
+            name: "GatewayDaemon",
+            dependencies: ["Netlink", "WireGuard", "Firewall", .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -65,6 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
