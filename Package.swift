@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability",
+                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EgressGatewayAPITests",
                     dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
 )

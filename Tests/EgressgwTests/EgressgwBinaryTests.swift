@@ -135,7 +135,7 @@ struct EgressgwBinaryTests {
         let result = try run(Binary.path, ["gatewy"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("unknown command 'gatewy'"))
-        #expect(result.stderr.contains("version, cni, cni-ipam"))
+        #expect(result.stderr.contains("version, crds, cni, cni-ipam"))
     }
 }
 
