@@ -25,7 +25,7 @@ let package = Package(
 
         // Layer 1: node networking toolkit and process plumbing.
         .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
-        .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"]),
+        .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
