@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability
+//   3  CNIPlugin
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
     name: "egressgw",
@@ -30,11 +31,16 @@ let package = Package(
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
 
+        // Layer 3: roles as libraries.
+        .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall",
+                                                  .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
+
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability",
+                "Netlink", "WireGuard", "Firewall", "Observability", "CNIPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,7 +60,9 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
-        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "CNIPlugin", "egressgw"]),
+        .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall",
+                                                          .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )
