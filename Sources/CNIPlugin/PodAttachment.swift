@@ -74,6 +74,10 @@ struct PodAttachment {
         journal.record("delete link \(tunnel) in \(namespaces.pod)") {
             if (try? podLinks.link(named: tunnel)) != nil { try podLinks.deleteLink(named: tunnel) }
         }
+        // A TUN device (userspace backend) would give itself a random link-local address when it
+        // goes up; a kernel WireGuard device gets none. wg0 is to carry eth0's address only. The
+        // setting is missing only where IPv6 is off, which the IPAM step then reports.
+        try? namespaces.pod.writeSysctl("net.ipv6.conf.\(tunnel).addr_gen_mode", "1")
         do {
             try podLinks.setLinkUp(tunnel)
         } catch {

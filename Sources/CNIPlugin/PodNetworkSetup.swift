@@ -30,8 +30,11 @@ struct PodNetworkSetup {
         let links = self.links
         // Journalled before the batch: a batch that fails half-way has still changed the rest.
         if !plan.deletions.isEmpty {
+            // Direct routes first: the kernel refuses a gateway it cannot reach yet.
+            let direct = plan.deletions.filter { $0.gateway == nil && $0.via == nil }
+            let restoreOrder = direct + plan.deletions.filter { $0.gateway != nil || $0.via != nil }
             journal.record("restore \(plan.deletions.count) routes of eth0 in \(pod)") {
-                try links.replaceRoutes(plan.deletions)
+                try links.replaceRoutes(restoreOrder)
             }
             try kernel { try links.deleteRoutes(plan.deletions) }
         }
