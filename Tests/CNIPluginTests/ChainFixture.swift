@@ -5,7 +5,9 @@ import Testing
 
 /// One pod's world for a chain test: a "node" namespace playing the runtime's host, a "pod"
 /// namespace, a temporary directory for host-local's state, and a runtime running Debian's
-/// `bridge` + `host-local` and then our plugin (in-process, against ``FakeManager``).
+/// `bridge` + `host-local` and then our plugin: in-process against ``FakeManager``, or (with
+/// `binary`) the built `egressgw` through `egressgw-cni` / `egressgw-cni-ipam` symlinks in
+/// `CNI_PATH`, as a runtime would find it.
 /// ``remove()`` deletes the tunnel, waits for its wireguard-go to exit and deletes both namespaces.
 final class ChainFixture {
     let node: Scratch
@@ -24,7 +26,7 @@ final class ChainFixture {
     var temporary: String { "wg" + containerID.prefix(8) }
 
     init(_ tag: String, manager: FakeManager = FakeManager(), version: String = "1.0.0", egress: [String: Any] = [:],
-         annotations: [String: String]? = [EgressPlugin.gatewayAnnotation: "sgw1"],
+         annotations: [String: String]? = [EgressPlugin.gatewayAnnotation: "sgw1"], binary: Bool = false,
          configure: (inout EgressPlugin.Options) -> Void = { _ in }) throws {
         node = try Scratch("\(tag)-node")
         do {
@@ -34,6 +36,9 @@ final class ChainFixture {
             throw error
         }
         directory = try TemporaryDirectory()
+        for name in ["egressgw-cni", "egressgw-cni-ipam"] {
+            try FileManager.default.createSymbolicLink(atPath: "\(directory.path)/\(name)", withDestinationPath: Binary.path)
+        }
         octet = Host.subnetOctet()
         bridge = "egwbr\(Host.next())"
         containerID = Host.containerID()
@@ -45,7 +50,7 @@ final class ChainFixture {
             conflist: chainConflist(version: version, bridge: bridge, subnet: "10.99.\(octet).0/24",
                                     dataDir: directory.path + "/host-local", egress: egress),
             pluginPath: ["/usr/lib/cni", directory.path], node: node.namespace,
-            inProcess: ["egressgw-cni": CNIInvocation(plugin: "egressgw-cni", version: "test", handler: plugin, logger: quietLogger)],
+            inProcess: binary ? [:] : ["egressgw-cni": CNIInvocation(plugin: "egressgw-cni", version: "test", handler: plugin, logger: quietLogger)],
             containerID: containerID, netns: pod.path)
         runtime.annotations = annotations
     }

@@ -125,4 +125,4 @@ func chainConflist(version: String = "1.0.0", bridge: String, subnet: String, da
 }
 
 /// A logger that drops everything: test output stays readable.
-let quietLogger = Logger(label: "egressgw.cni.test") { StreamLogHandler.standardError(label: $0) }
+let quietLogger = Logger(label: "egressgw.cni.test") { _ in SwiftLogNoOpLogHandler() }
