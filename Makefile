@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need; installed only when one is missing.
 DEB_PACKAGES := libcurl4-openssl-dev libsodium-dev libmnl-dev pkg-config iproute2 iptables \
-                wireguard-go wireguard-tools containernetworking-plugins
+                wireguard-go wireguard-tools containernetworking-plugins iputils-ping
 
 .PHONY: all deps build test bench clean
 

@@ -35,9 +35,14 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
 extension NetworkNamespace {
     /// Runs a program to completion inside this namespace, feeding it `input` and capturing its
     /// output. A non-zero exit is returned, not thrown; see ``CommandOutput/exitCode``.
+    ///
+    /// `newSession` starts the program in a session of its own, for programs that fork a daemon
+    /// (wireguard-go): the daemon then survives a terminal's Ctrl-C or a kill of our process group.
     public func execute(_ executable: String, _ arguments: [String], input: [UInt8] = [],
-                        environment: [String: String]? = nil) throws -> CommandOutput {
-        try perform { try Spawn.runToCompletion(executable, arguments, input: input, environment: environment) }
+                        environment: [String: String]? = nil, newSession: Bool = false) throws -> CommandOutput {
+        try perform {
+            try Spawn.runToCompletion(executable, arguments, input: input, environment: environment, newSession: newSession)
+        }
     }
 
     /// Like ``execute(_:_:input:environment:)`` but throws ``CommandError/failed(command:exitCode:stderr:)``
@@ -57,7 +62,7 @@ extension NetworkNamespace {
     /// streams on `/dev/null`, reaped by a background thread when it exits. Returns its pid.
     @discardableResult
     public func launch(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> pid_t {
-        let pid = try perform { try Spawn.start(executable, arguments, environment: environment, detached: true).pid }
+        let pid = try perform { try Spawn.start(executable, arguments, environment: environment, detached: true, newSession: true).pid }
         Self.detachThread {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -77,7 +82,8 @@ enum Spawn {
         let stdin: Int32, stdout: Int32, stderr: Int32
     }
 
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String]?, detached: Bool) throws -> Started {
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String]?,
+                      detached: Bool, newSession: Bool) throws -> Started {
         let command = ([executable] + arguments).joined(separator: " ")
         if executable.contains("/") {
             guard access(executable, X_OK) == 0 else { throw CommandError.executableNotFound(executable) }
@@ -96,7 +102,6 @@ enum Spawn {
             for fd: Int32 in 0...2 {
                 posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
             }
-            posix_spawnattr_setflags(&attributes, Int16(Spawn.setSessionFlag | POSIX_SPAWN_SETSIGMASK))
         } else {
             for _ in 0..<3 {
                 var fds: [Int32] = [0, 0]
@@ -106,8 +111,8 @@ enum Spawn {
             posix_spawn_file_actions_adddup2(&actions, pipes[0].read, 0)
             posix_spawn_file_actions_adddup2(&actions, pipes[1].write, 1)
             posix_spawn_file_actions_adddup2(&actions, pipes[2].write, 2)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         }
+        posix_spawnattr_setflags(&attributes, Int16((newSession ? Spawn.setSessionFlag : 0) | POSIX_SPAWN_SETSIGMASK))
         var emptyMask = sigset_t()
         sigemptyset(&emptyMask)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
@@ -134,8 +139,9 @@ enum Spawn {
             : Started(pid: pid, stdin: pipes[0].write, stdout: pipes[1].read, stderr: pipes[2].read)
     }
 
-    static func runToCompletion(_ executable: String, _ arguments: [String], input: [UInt8], environment: [String: String]?) throws -> CommandOutput {
-        let child = try start(executable, arguments, environment: environment, detached: false)
+    static func runToCompletion(_ executable: String, _ arguments: [String], input: [UInt8],
+                                environment: [String: String]?, newSession: Bool) throws -> CommandOutput {
+        let child = try start(executable, arguments, environment: environment, detached: false, newSession: newSession)
         // A child that exits without reading all its input (iptables-restore refusing the first
         // line) must give this write EPIPE, not kill the whole process with SIGPIPE.
         let restoreSignals = blockBrokenPipe()

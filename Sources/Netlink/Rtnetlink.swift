@@ -86,20 +86,27 @@ public struct RouteScope: RawRepresentable, Hashable, Sendable, CustomStringConv
 /// (`dev_valid_name`), so a bad name fails with a message naming it rather than a bare `EINVAL`.
 /// `%` is refused too: the kernel would expand `wg%d` into a name the caller never asked for, and
 /// the link could not be found again under the name given.
-enum InterfaceName {
+public enum InterfaceName {
     /// `IFNAMSIZ` minus the terminating NUL.
-    static let maximumBytes = 15
+    public static let maximumBytes = 15
 
-    static func validate(_ name: String, operation: String) throws {
-        let reason: String? =
-            if name.isEmpty { "interface name is empty" }
-            else if name.utf8.count > maximumBytes { "interface name \"\(name)\" is \(name.utf8.count) bytes; at most \(maximumBytes) are allowed" }
-            else if name == "." || name == ".." { "interface name \"\(name)\" is reserved" }
-            else if let bad = name.first(where: { $0 == "/" || $0 == ":" || $0 == "%" || $0 == "\0" || $0.isWhitespace }) {
-                "interface name \"\(name)\" contains \(bad.isWhitespace || bad == "\0" ? "whitespace or NUL" : "'\(bad)'")"
-            }
-            else { nil }
-        if let reason { throw NetlinkError.invalidArgument(operation: operation, reason: reason) }
+    /// Why the kernel would refuse `name` ("it is 20 bytes; at most 15 are allowed"), or nil when it
+    /// is a valid interface name.
+    public static func problem(with name: String) -> String? {
+        if name.isEmpty { return "it is empty" }
+        if name.utf8.count > maximumBytes { return "it is \(name.utf8.count) bytes; at most \(maximumBytes) are allowed" }
+        if name == "." || name == ".." { return "it is reserved" }
+        if let bad = name.first(where: { $0 == "/" || $0 == ":" || $0 == "%" || $0 == "\0" || $0.isWhitespace }) {
+            return "it contains \(bad.isWhitespace || bad == "\0" ? "whitespace or NUL" : "'\(bad)'")"
+        }
+        return nil
+    }
+
+    /// Throws ``NetlinkError/invalidArgument(operation:reason:)`` naming `name` when the kernel would refuse it.
+    public static func validate(_ name: String, operation: String) throws {
+        if let problem = problem(with: name) {
+            throw NetlinkError.invalidArgument(operation: operation, reason: "interface name \"\(name)\": \(problem)")
+        }
     }
 }
 

@@ -12,6 +12,7 @@ public struct Device: Equatable, Sendable {
     public var listenPort: UInt16
     /// The mark put on outgoing encrypted packets; 0 when none.
     public var firewallMark: UInt32
+    /// In the implementation's order: the kernel keeps insertion order, wireguard-go does not.
     public var peers: [Peer]
 
     public init(name: String, privateKey: PrivateKey? = nil, publicKey: PublicKey? = nil,

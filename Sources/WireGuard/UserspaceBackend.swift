@@ -54,14 +54,15 @@ final class UserspaceBackend: WireGuardBackend {
         }
         let output: CommandOutput
         do {
-            output = try namespace.execute(path, [name], environment: Self.daemonEnvironment)
+            output = try namespace.execute(path, [name], environment: Self.daemonEnvironment, newSession: true)
         } catch CommandError.executableNotFound {
             throw WireGuardError.userspaceImplementationNotFound(device: name, executable: executable)
         } catch let error as CommandError {
             throw WireGuardError.userspaceStartFailed(device: name, executable: path, detail: error.description)
         }
+        // A failed start leaves no interface: wireguard-go's TUN is not persistent and goes when
+        // the process exits. Nothing is deleted here, so a concurrent creator's link is safe.
         guard output.exitCode == 0 else {
-            removeInterface(name)
             let detail = "exited \(output.exitCode)" + (output.stderr.isEmpty ? "" : ": " + Self.errorLine(of: output.stderr))
             throw WireGuardError.userspaceStartFailed(device: name, executable: path, detail: detail)
         }
@@ -130,7 +131,8 @@ final class UserspaceBackend: WireGuardBackend {
         return Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000)
     }
 
-    /// Removes an interface a failed start may have left; the name was checked free beforehand.
+    /// Removes the interface of a daemon that started (exit 0) but never answered; deleting it
+    /// makes the daemon exit.
     private func removeInterface(_ name: String) {
         if (try? links.link(named: name)) != nil { try? links.deleteLink(named: name) }
     }

@@ -31,18 +31,10 @@ public enum WireGuardBackendKind: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Rules shared by both backends for the names they are given: a name becomes an interface
-/// name (`IFNAMSIZ`) and, for userspace devices, a file name under the socket directory.
+/// Device names become interface names and, for userspace devices, file names under the socket
+/// directory; the interface-name rules (Netlink's) cover both.
 enum DeviceName {
-    static let maximumBytes = 15
-
     static func validate(_ name: String) throws(WireGuardError) {
-        let reason: String? =
-            if name.isEmpty { "it is empty" }
-            else if name.utf8.count > maximumBytes { "it is \(name.utf8.count) bytes; at most \(maximumBytes) are allowed" }
-            else if name == "." || name == ".." { "it is reserved" }
-            else if name.contains(where: { $0 == "/" || $0 == ":" || $0 == "\0" || $0.isWhitespace }) { "it contains '/', ':', NUL or whitespace" }
-            else { nil }
-        if let reason { throw .invalidDeviceName(name, reason: reason) }
+        if let problem = InterfaceName.problem(with: name) { throw .invalidDeviceName(name, reason: problem) }
     }
 }

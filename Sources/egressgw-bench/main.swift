@@ -1,1 +1,12 @@
-print("bench")
+import ArgumentParser
+
+/// Benchmarks of the node networking toolkit against the real kernel. Not tests: they print
+/// figures and assert nothing about time.
+struct EgressgwBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "egressgw-bench",
+        abstract: "Measure egressgw's node networking operations on this machine (needs root).",
+        subcommands: [WireGuardPeersBenchmark.self])
+}
+
+EgressgwBench.main()

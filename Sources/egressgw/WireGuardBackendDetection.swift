@@ -1,21 +1,7 @@
-import Netlink
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import WireGuard
 
-/// Which WireGuard implementation this host offers, as `egressgw version` reports it: `kernel` when
-/// the `wireguard` generic-netlink family is registered, `userspace (wireguard-go)` when
-/// `wireguard-go` is on `PATH`, otherwise `none`.
+/// Which WireGuard implementation this host offers, as `egressgw version` reports it: `kernel`,
+/// `userspace (wireguard-go)` or `none` (the WireGuard module's own detection, which creates nothing).
 func detectWireGuardBackend() -> String {
-    if let socket = try? NetlinkSocket(protocol: NetlinkSocket.generic),
-       (try? GenericNetlink.resolve("wireguard", on: socket)) != nil {
-        return "kernel"
-    }
-    let path = getenv("PATH").map { String(cString: $0) } ?? ""
-    let userspace = path.split(separator: ":").contains { directory in
-        access("\(directory)/wireguard-go", X_OK) == 0
-    }
-    return userspace ? "userspace (wireguard-go)" : "none"
+    BackendDetection.summary()
 }

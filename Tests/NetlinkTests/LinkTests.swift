@@ -162,7 +162,7 @@ struct LinkTests {
                 #expect(netlinkError { try handle.addVeth(name: "ok-name", peerName: name) }?.kind == "invalidArgument")
             }
             let sixteen = try #require(netlinkError { try handle.renameLink("lo", to: "abcdefghijklmnop") })
-            #expect(sixteen.description.contains("\"abcdefghijklmnop\" is 16 bytes"))
+            #expect(sixteen.description.contains("\"abcdefghijklmnop\": it is 16 bytes"))
             #expect(try ipLinkNames(ns) == before, "no half-made link is left behind")
             // Fifteen bytes is the limit, not one less.
             try handle.addVeth(name: "abcdefghijklmno", peerName: "fifteen-bytes-p")
