@@ -52,11 +52,15 @@ enum CNIJSON {
     }
 
     private static func typeName(_ type: Any.Type) -> String {
+        let name = String(describing: type)
         switch type {
-        case is String.Type: "a string"
-        case is Int.Type, is UInt.Type, is UInt32.Type: "a number"
-        case is Bool.Type: "a boolean"
-        default: "\(type)".hasPrefix("Array") ? "an array" : (("\(type)".hasPrefix("Dictionary")) ? "an object" : "\(type)")
+        case is String.Type: return "a string"
+        case is Int.Type, is UInt.Type: return "a number"
+        case is Bool.Type: return "a boolean"
+        default:
+            if name.hasPrefix("Array<") { return "an array" }
+            if name.hasPrefix("Dictionary<") { return "an object" }
+            return name
         }
     }
 }
