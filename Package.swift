@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
-//   1  Netlink · WireGuard · Firewall · Observability
+//   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   3  CNIPlugin
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Test servers on loopback and unix sockets (HTTPClientTests); later the KubeEmulator.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -30,6 +32,7 @@ let package = Package(
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
         // Layer 3: roles as libraries.
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall",
@@ -60,6 +63,14 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: [
+                "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "CNIPlugin", "egressgw"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall",
                                                           .product(name: "Logging", package: "swift-log")]),

@@ -1,42 +1,11 @@
 import Logging
 
-/// A swift-log handler for people at a terminal:
+/// The console format, for people at a terminal:
 /// `2026-07-01T09:30:05.123456Z info     egressgw.cni: pod added gateway=gw1 pod.name=web-0`.
 ///
 /// Metadata follows the message as sorted `key=value` pairs; nested dictionaries become dotted keys,
 /// and values with spaces, quotes or `=` are quoted so the pairs stay unambiguous.
-public struct ConsoleLogHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-
-    private let label: String
-    private let output: LogOutput
-    private let clock: @Sendable () -> LogTimestamp
-
-    /// - Parameters:
-    ///   - clock: where record times come from; tests pass a fixed one.
-    public init(label: String, level: Logger.Level = .info, output: LogOutput = .standardError,
-                metadataProvider: Logger.MetadataProvider? = nil,
-                clock: @escaping @Sendable () -> LogTimestamp = LogTimestamp.now) {
-        self.label = label
-        self.logLevel = level
-        self.output = output
-        self.metadataProvider = metadataProvider
-        self.clock = clock
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        let record = LogRecord(event: event, label: label, handlerMetadata: metadata,
-                               provider: metadataProvider, time: clock())
-        output.write(Self.render(record))
-    }
-
+public enum ConsoleLines: LogLineRenderer {
     /// The line for `record`, without a trailing newline.
     public static func render(_ record: LogRecord) -> String {
         let level = record.level.rawValue
@@ -80,3 +49,6 @@ public struct ConsoleLogHandler: LogHandler {
         return quoted
     }
 }
+
+/// A swift-log handler writing ``ConsoleLines``.
+public typealias ConsoleLogHandler = LineLogHandler<ConsoleLines>
