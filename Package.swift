@@ -5,8 +5,11 @@ import PackageDescription
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   2  Kube · EgressGatewayAPI (CRD model)
-//   3  GatewayDaemon
+//   3  GatewayDaemon · CNIPlugin    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+
 let package = Package(
     name: "egressgw",
     platforms: [.macOS(.v15)],
@@ -33,28 +36,23 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
-        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
-                exclude: ["README.md"]),
+        .target(name: "Observability", dependencies: [logging], exclude: ["README.md"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
-        // Layer 3: the roles' libraries.
-        .target(
-            name: "GatewayDaemon",
-            dependencies: ["Netlink", "WireGuard", "Firewall", .product(name: "Logging", package: "swift-log")],
-            exclude: ["README.md"]
-        ),
-
         // Layer 2: Kubernetes resource model and the egress gateway CRD model.
-        .target(name: "Kube", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(name: "Kube", dependencies: [yams], exclude: ["README.md"]),
         .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
+
+        // Layer 3: the roles' libraries.
+        .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI",
+                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
             plugins: ["GitCommitStamp"]
@@ -63,10 +61,7 @@ let package = Package(
         .plugin(name: "GitCommitStamp", capability: .buildTool()),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: [
-                "Netlink", "WireGuard",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -74,17 +69,13 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: [
-                "HTTPClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), logging]
         ),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", yams]),
+        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "EgressGatewayAPITests",
-                    dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "egressgw"]),
+        .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
 )
