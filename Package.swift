@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
+//   2  Kube (resource model, client, controller runtime) · EgressGatewayAPI (CRD model)
 //   4  egressgw (one binary, every role) · egressgw-bench
 let package = Package(
     name: "egressgw",
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Test servers on loopback and unix sockets (HTTPClientTests); later the KubeEmulator.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        // YAML output of the generated CustomResourceDefinitions; kubeconfig parsing.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -32,6 +35,10 @@ let package = Package(
         .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
+
+        // Layer 2: Kubernetes resource model and the egress gateway CRD model.
+        .target(name: "Kube", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -65,6 +72,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
