@@ -37,7 +37,15 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
         // Layer 2: Kubernetes resource model and the egress gateway CRD model.
-        .target(name: "Kube", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        .target(
+            name: "Kube",
+            dependencies: [
+                "HTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
@@ -72,7 +80,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
