@@ -4,6 +4,9 @@ SWIFT ?= swift
 # Debian packages the build and the tests need; installed only when one is missing.
 DEB_PACKAGES := libcurl4-openssl-dev libsodium-dev libmnl-dev pkg-config iproute2 iptables \
                 wireguard-go wireguard-tools containernetworking-plugins iputils-ping
+# Python modules the tests need, as module:package (cel-python evaluates the CRDs' CEL rules); the tests that
+# need one skip with a message when pip cannot install it.
+PY_MODULES := celpy:cel-python
 
 .PHONY: all deps build test bench clean
 
@@ -15,6 +18,11 @@ deps:
 	  echo "installing:" $$missing; \
 	  if [ "$$(id -u)" != 0 ]; then echo "need root to install Debian packages: $$missing" >&2; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@missing=$$(for m in $(PY_MODULES); do python3 -c "import $${m%%:*}" 2>/dev/null || echo $${m#*:}; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing (pip):" $$missing; \
+	  python3 -m pip install --quiet $$missing || echo "warning: pip could not install $$missing" >&2; \
 	fi
 
 build: deps

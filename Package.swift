@@ -80,8 +80,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTPClient"]),
-        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTPClient", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "EgressGatewayAPITests",
+                    dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]

@@ -37,7 +37,7 @@ public struct CustomResourceDefinition: KubernetesObject, Hashable {
         public var listKind = ""
         /// Abbreviations kubectl accepts (`kubectl get sgc`).
         public var shortNames: [String] = []
-        /// Groups such as `all` or `egressgateway` that `kubectl get CATEGORY` expands to.
+        /// Groups such as `all` that `kubectl get CATEGORY` expands to.
         public var categories: [String] = []
         public var unknownFields: [String: JSONValue] = [:]
 

@@ -22,7 +22,7 @@ public struct Node: KubernetesObject, Hashable {
 }
 
 public struct NodeSpec: PreservingCodable, Hashable {
-    /// The cloud provider's ID of the machine (`azure:///subscriptions/.../virtualMachines/0`).
+    /// The cloud provider's ID of the machine (`<provider>://<provider-specific id>`).
     public var providerID = ""
     public var taints: [Taint] = []
     public var unschedulable = false

@@ -135,7 +135,7 @@ enum RFC3339 {
             let second = number(2)
         else { return nil }
         guard (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day), hour < 24,
-            minute < 60, second < 61
+            minute < 60, second < 60
         else { return nil }
         var micros: Int64 = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {

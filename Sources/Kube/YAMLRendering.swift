@@ -1,11 +1,12 @@
 import Yams
 
 /// Manifest YAML for Kubernetes objects, laid out as controller-gen and kubectl write it: keys sorted, block style,
-/// and strings quoted whenever they would otherwise read back as another type (`'true'`, `'6000'`).
+/// and strings quoted whenever they would otherwise read back as another type (`'true'`, `'6000'`). Lines are not
+/// wrapped, so that a long CEL rule or description stays on one line and diffs stay readable.
 public enum YAMLRendering {
     /// One YAML document (starting with `---`) for `value`.
     public static func document(_ value: JSONValue) throws -> String {
-        try serialize(node: node(value), explicitStart: true, sortKeys: true)
+        try serialize(node: node(value), width: -1, explicitStart: true, sortKeys: true)
     }
 
     /// One YAML document for an encodable object.
