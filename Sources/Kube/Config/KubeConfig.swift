@@ -126,7 +126,8 @@ extension KubeConfig {
         let directory = (file as NSString).deletingLastPathComponent
         func resolve(_ path: String?) -> String? {
             guard let path, !path.isEmpty else { return nil }
-            return path.hasPrefix("/") || directory.isEmpty ? path : "\(directory)/\(path)"
+            guard !path.hasPrefix("/"), !directory.isEmpty else { return path }
+            return URL(fileURLWithPath: "\(directory)/\(path)").standardized.path
         }
         func base64(_ text: String?, field: String) throws(KubeConfigError) -> [UInt8]? {
             guard let text, !text.isEmpty else { return nil }
