@@ -72,9 +72,17 @@ public final class KubeClient: Sendable {
     }
 
     /// Opens a streaming GET (a watch); an error status is read whole and thrown as its `KubeError`.
-    func stream(path: String, query: [(String, String)]) async throws(KubeError) -> (url: String, response: HTTPStreamingResponse) {
+    ///
+    /// - Parameter expectedDuration: how long the server was asked to keep the stream open; the transfer is
+    ///   abandoned a little after that, so a silently dead connection cannot hold a watcher forever.
+    func stream(path: String, query: [(String, String)], expectedDuration: Duration?) async throws(KubeError)
+        -> (url: String, response: HTTPStreamingResponse)
+    {
         let url = url(path: path, query: query)
-        let request = HTTPRequest(method: .get, url: url, headers: baseHeaders)
+        let timeouts = expectedDuration.map {
+            HTTPTimeouts(connect: configuration.timeouts.connect, total: $0 + .seconds(30), idle: nil)
+        }
+        let request = HTTPRequest(method: .get, url: url, headers: baseHeaders, timeouts: timeouts)
         let response = try await transport.perform { (client, authorization) throws(HTTPClientError) in
             var request = request
             if let authorization { request.headers.add(name: "Authorization", value: authorization) }

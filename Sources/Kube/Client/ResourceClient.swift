@@ -99,8 +99,9 @@ public struct ResourceClient<Object: APIObject>: Sendable {
     /// Opens a watch. The call returns once the server accepted it (an error status, such as 410 for a too-old
     /// `resourceVersion`, is thrown here); the events then arrive through the returned sequence.
     public func watch(_ options: WatchOptions = WatchOptions()) async throws(KubeError) -> WatchEvents<Object> {
-        let (url, response) = try await client.stream(path: resource.collectionPath(namespace: namespace),
-                                                      query: options.query)
+        let (url, response) = try await client.stream(
+            path: resource.collectionPath(namespace: namespace), query: options.query,
+            expectedDuration: options.timeoutSeconds.map { .seconds($0) })
         return WatchEvents(url: url, body: response.body)
     }
 

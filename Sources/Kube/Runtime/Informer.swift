@@ -60,7 +60,8 @@ public final class Informer<Object: APIObject>: Sendable {
     private struct State {
         var handlers: [InformerHandler<Object>] = []
         var synced = false
-        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        var syncWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
         var resourceVersion = ""
         var lists = 0
         var watches = 0
@@ -98,20 +99,20 @@ public final class Informer<Object: APIObject>: Sendable {
 
     /// Returns once the first list has been stored, or when the calling task is cancelled.
     public func waitForSync() async {
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in
-                    if !state.synced, !Task.isCancelled { state.syncWaiters.append(continuation) }
+                    if !state.synced, !Task.isCancelled { state.syncWaiters[id] = continuation }
                     return state.synced || Task.isCancelled
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let waiters = state.withLock { state in
-                defer { state.syncWaiters = [] }
-                return state.syncWaiters
-            }
-            for waiter in waiters { waiter.resume() }
+            state.withLock { $0.syncWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 
@@ -177,8 +178,8 @@ public final class Informer<Object: APIObject>: Sendable {
         let (handlers, waiters) = state.withLock { state in
             state.resourceVersion = list.metadata.resourceVersion
             state.synced = true
-            defer { state.syncWaiters = [] }
-            return (state.handlers, state.syncWaiters)
+            defer { state.syncWaiters = [:] }
+            return (state.handlers, state.syncWaiters.values)
         }
         for handler in handlers {
             for object in changes.deleted { handler.onDelete(object) }

@@ -190,7 +190,8 @@ public final class LeaderElector: Sendable {
         lease.spec.renewTime = now
         if !ours {
             lease.spec.acquireTime = now
-            lease.spec.leaseTransitions = (existing.spec.leaseTransitions ?? 0) + (holder.isEmpty ? 0 : 1)
+            // As client-go counts: every change of holder, including taking a released lease.
+            lease.spec.leaseTransitions = (existing.spec.leaseTransitions ?? 0) + 1
         }
         do {
             let updated = try await leases.update(lease)
