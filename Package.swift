@@ -4,20 +4,21 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
-//   2  Kube (resource model, client, controller runtime) · EgressGatewayAPI (CRD model)
-//   4  egressgw (one binary, every role) · egressgw-bench
+//   2  Kube (resource model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
+//   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let package = Package(
     name: "egressgw",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "egressgw", targets: ["egressgw"]),
         .executable(name: "egressgw-bench", targets: ["egressgw-bench"]),
+        .executable(name: "egressgw-sandbox", targets: ["egressgw-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // Test servers on loopback and unix sockets (HTTPClientTests); later the KubeEmulator.
+        // Test servers on loopback and unix sockets (HTTPClientTests) and the KubeEmulator.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         // YAML output of the generated CustomResourceDefinitions; kubeconfig parsing.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -47,6 +48,17 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
+        // An in-memory Kubernetes API server that speaks the real wire protocol, for tests and the sandbox.
+        .target(
+            name: "KubeEmulator",
+            dependencies: [
+                "Kube",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -61,6 +73,15 @@ let package = Package(
         ),
         // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
         .plugin(name: "GitCommitStamp", capability: .buildTool()),
+        // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
+        .executableTarget(
+            name: "egressgw-sandbox",
+            dependencies: [
+                "KubeEmulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
@@ -80,9 +101,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "HTTPClient", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "KubeTests",
+            dependencies: ["Kube", "KubeEmulator", "HTTPClient", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(name: "EgressGatewayAPITests",
                     dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
