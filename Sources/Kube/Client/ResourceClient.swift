@@ -80,8 +80,8 @@ public struct ResourceClient<Object: APIObject>: Sendable {
                                      contentType: patch.contentType, decoding: Object.self)
     }
 
-    /// Deletes the object `name`. Returns the object while finalizers (or foreground deletion) keep it, nil when it
-    /// is gone.
+    /// Deletes the object `name`. Returns the object while finalizers, foreground deletion or a grace period keep it
+    /// (it has a `deletionTimestamp`), nil when it is gone.
     @discardableResult
     public func delete(_ name: String, options: DeleteOptions = DeleteOptions()) async throws(KubeError) -> Object? {
         let path = try objectPath(name)
@@ -90,8 +90,12 @@ public struct ResourceClient<Object: APIObject>: Sendable {
         let url = client.url(path: path)
         let answer = try JSONCoding.decode(JSONValue.self, from: response.body, method: "DELETE", url: url,
                                            code: response.status)
+        // Servers answer a completed delete with a Status or with the object's last state (without a
+        // deletionTimestamp); only an object marked for deletion is still there.
         if answer["kind"]?.stringValue == "Status" { return nil }
-        return try JSONCoding.decode(Object.self, from: response.body, method: "DELETE", url: url, code: response.status)
+        let object = try JSONCoding.decode(Object.self, from: response.body, method: "DELETE", url: url,
+                                           code: response.status)
+        return object.metadata.isBeingDeleted ? object : nil
     }
 
     // MARK: Watching
