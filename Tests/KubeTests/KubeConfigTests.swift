@@ -104,9 +104,16 @@ struct KubeConfigTests {
         let scratch = try ScratchDirectory()
         let file = try scratch.write("config", "clusters:\n- name: c\n  cluster:\n    insecure-skip-tls-verify: [1]\n")
         let error = #expect(throws: KubeConfigError.self) { try KubeConfig.load(file: file) }
-        guard case .invalidField(let path, let field, _) = error else { Issue.record("got \(String(describing: error))"); return }
-        #expect(path == file)
-        #expect(field == "clusters[0].cluster.insecure-skip-tls-verify")
+        #expect(error == .invalidField(path: file, field: "clusters[0].cluster.insecure-skip-tls-verify",
+                                       detail: "expected a single value"))
+        let list = try scratch.write("list", "clusters: {name: c}\n")
+        #expect(throws: KubeConfigError.invalidField(path: list, field: "clusters", detail: "expected a list")) {
+            try KubeConfig.load(file: list)
+        }
+        let document = try scratch.write("document", "- a\n- b\n")
+        #expect(throws: KubeConfigError.invalidField(path: document, field: "(document)", detail: "expected a mapping")) {
+            try KubeConfig.load(file: document)
+        }
     }
 
     @Test func missingPiecesAreNamed() throws {

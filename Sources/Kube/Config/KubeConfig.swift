@@ -267,13 +267,13 @@ extension KubeConfig {
         }
     }
 
+    /// What was expected, in the terms of YAML (Yams reports its node kinds; other decoders report Swift types).
     private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        case is [Any].Type: "a list"
-        default: type == RawKubeConfig.self ? "a mapping (a kubeconfig document)" : "a mapping"
-        }
+        let name = String(describing: type)
+        if type == String.self || name.hasSuffix("Scalar") { return "a single value" }
+        if type == Bool.self { return "true or false" }
+        if name.hasSuffix("Sequence") || name.hasPrefix("Array") { return "a list" }
+        return "a mapping"
     }
 
     static func reason(_ error: any Error) -> String {
