@@ -50,11 +50,20 @@ struct KubeConfigTests {
     @Test func otherContextResolvesRelativePathsAgainstTheFile() throws {
         let scratch = try ScratchDirectory()
         let file = try scratch.write("sub/config", Self.twoContexts)
+        try scratch.write("sub/certs/ca.crt", "CA")
+        try scratch.write("sub/bob.crt", "CERT")
+        let missingKey = #expect(throws: KubeConfigError.self) {
+            try KubeConfig.load(file: file).clientConfiguration(context: "dev", environment: [:])
+        }
+        #expect(missingKey == .invalidField(path: file, field: "users[name=bob].user.client-key",
+                                            detail: "cannot read /abs/bob.key: no such file"))
+        try scratch.write("bob.key", "KEY")
+        try scratch.write("sub/config", Self.twoContexts.replacingOccurrences(of: "/abs/bob.key", with: "../bob.key"))
         let config = try KubeConfig.load(file: file).clientConfiguration(context: "dev", environment: [:])
         #expect(config.server == "https://dev.example:6443")
         #expect(config.namespace == "default")
         #expect(config.tls.trustRoots == .file("\(scratch.path)/sub/certs/ca.crt"))
-        #expect(config.tls.clientIdentity == .files(certificate: "\(scratch.path)/sub/bob.crt", key: "/abs/bob.key"))
+        #expect(config.tls.clientIdentity == .files(certificate: "\(scratch.path)/sub/bob.crt", key: "\(scratch.path)/bob.key"))
         guard case .none = config.credentials else { Issue.record("expected no token"); return }
     }
 
@@ -168,6 +177,22 @@ struct KubeConfigTests {
         let basic = #expect(throws: KubeConfigError.self) { try kubeconfig.clientConfiguration(context: "b", environment: [:]) }
         #expect(basic?.description.contains("basic authentication is not supported") == true)
         #expect(basic?.description.contains("secret") == false)
+    }
+
+    @Test func missingTokenFileNamesKubeconfigFieldAndPath() throws {
+        let scratch = try ScratchDirectory()
+        let file = try scratch.write("config", """
+            current-context: a
+            clusters: [{name: c, cluster: {server: https://x}}]
+            users: [{name: sa, user: {tokenFile: tokens/sa}}]
+            contexts: [{name: a, context: {cluster: c, user: sa}}]
+            """)
+        let error = #expect(throws: KubeConfigError.self) { try KubeConfig.load(file: file).clientConfiguration(environment: [:]) }
+        #expect(error?.description == "kubeconfig \(file): users[name=sa].user.tokenFile: cannot read \(scratch.path)/tokens/sa: no such file")
+        try scratch.write("tokens/sa", "token")
+        let config = try KubeConfig.load(file: file).clientConfiguration(environment: [:])
+        guard case .tokenFile(let path) = config.credentials else { Issue.record("expected a token file"); return }
+        #expect(path == "\(scratch.path)/tokens/sa")
     }
 
     @Test func kubeconfigListMergesFirstWins() throws {

@@ -32,6 +32,7 @@ extension KubeConfig {
         if let data = cluster.certificateAuthorityData {
             tls.trustRoots = .pem(data)
         } else if let path = cluster.certificateAuthority {
+            try Self.checkReadable(path, file: cluster.file, field: "\(clusterField).certificate-authority")
             tls.trustRoots = .file(path)
         }
         if cluster.insecureSkipTLSVerify {
@@ -57,6 +58,8 @@ extension KubeConfig {
         } else if let token = user.token {
             credentials = .bearer(token)
         } else if let tokenFile = user.tokenFile {
+            // Read before each request (it may rotate), but it must exist now: a typo should fail at start-up.
+            try Self.checkReadable(tokenFile, file: user.file, field: "\(userField).tokenFile")
             credentials = .tokenFile(tokenFile)
         } else if let exec = user.exec {
             let info = ExecCredentialPlugin.ClusterInfo(
@@ -74,6 +77,12 @@ extension KubeConfig {
             namespace: context.namespace.isEmpty ? "default" : context.namespace,
             proxy: proxy,
             source: "kubeconfig \(files.joined(separator: ":")), context \"\(name)\"")
+    }
+
+    private static func checkReadable(_ path: String, file: String, field: String) throws(KubeConfigError) {
+        guard !FileManager.default.isReadableFile(atPath: path) else { return }
+        let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+        throw .invalidField(path: file, field: field, detail: "cannot read \(path): \(reason)")
     }
 
     private static func serverURL(_ text: String, file: String, field: String) throws(KubeConfigError) -> String {
@@ -106,6 +115,8 @@ extension KubeConfig {
             break
         }
         if let certificate = user.clientCertificate, let key = user.clientKey {
+            try checkReadable(certificate, file: user.file, field: "\(field).client-certificate")
+            try checkReadable(key, file: user.file, field: "\(field).client-key")
             return .files(certificate: certificate, key: key)
         }
         func bytes(_ data: [UInt8]?, _ path: String?, _ name: String) throws(KubeConfigError) -> [UInt8] {

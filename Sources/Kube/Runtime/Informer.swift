@@ -129,7 +129,7 @@ public final class Informer<Object: APIObject>: Sendable {
                 } catch {
                     guard !Task.isCancelled else { return }
                     logger.warning("list failed, retrying", metadata: ["error": "\(error)", "failures": "\(failures + 1)"])
-                    guard await pause(failures) else { return }
+                    guard await pause(failures, atLeast: error.retryAfter) else { return }
                     failures += 1
                     continue
                 }
@@ -153,16 +153,17 @@ public final class Informer<Object: APIObject>: Sendable {
                 logger.warning("watch failed, resuming", metadata: [
                     "error": "\(error)", "resourceVersion": "\(lastResourceVersion)", "failures": "\(failures + 1)",
                 ])
-                guard await pause(failures) else { return }
+                guard await pause(failures, atLeast: error.retryAfter) else { return }
                 failures += 1
             }
         }
     }
 
-    /// Waits the backoff of `failures`; false when cancelled meanwhile.
-    private func pause(_ failures: Int) async -> Bool {
+    /// Waits the backoff of `failures`, or longer when a throttling server asked for it; false when cancelled
+    /// meanwhile.
+    private func pause(_ failures: Int, atLeast minimum: Duration? = nil) async -> Bool {
         do {
-            try await Task.sleep(for: configuration.backoff.delay(afterFailures: failures))
+            try await Task.sleep(for: max(configuration.backoff.delay(afterFailures: failures), minimum ?? .zero))
             return true
         } catch {
             return false
