@@ -42,6 +42,15 @@ struct APIServer: HTTPResponder {
         switch segments.first {
         case "version" where segments.count == 1:
             return Reply.json(Discovery.version(emulator.configuration.version))
+        case "openapi" where segments.count >= 2 && segments[1] == "v3":
+            let registry = emulator.store.registry
+            if segments.count == 2 { return Reply.json(OpenAPI.index(registry)) }
+            let isCore = segments.count == 4 && segments[2] == "api"
+            let isGroup = segments.count == 5 && segments[2] == "apis"
+            guard isCore || isGroup,
+                  let document = OpenAPI.document(registry, group: isCore ? "" : segments[3], version: segments.last!)
+            else { throw APIError.pathNotFound(request.path) }
+            return Reply.json(document)
         case "healthz", "livez", "readyz":
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
         case "api":

@@ -46,8 +46,9 @@ public final class KubeEmulator: Sendable {
     public func run(host: String = "127.0.0.1", port: Int = 0, server: HTTPServerBuilder = .http1(),
                     onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
     {
+        // Hummingbird reports connection teardown at shutdown as errors; only a debugging user wants those.
         var serverLogger = logger
-        serverLogger.logLevel = min(logger.logLevel, .warning) == .warning ? .warning : logger.logLevel
+        serverLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
         let app = Application(
             responder: APIServer(emulator: self), server: server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
