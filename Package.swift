@@ -103,7 +103,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KubeTests",
-            dependencies: ["Kube", "KubeEmulator", "HTTPClient", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Kube", "KubeEmulator", "HTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(name: "EgressGatewayAPITests",
                     dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
