@@ -4,11 +4,12 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
-//   2  Kube · EgressGatewayAPI (CRD model)
+//   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
 //   3  GatewayDaemon · CNIPlugin    the roles, as libraries
-//   4  egressgw (one binary, every role) · egressgw-bench
+//   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
 let package = Package(
     name: "egressgw",
@@ -16,12 +17,13 @@ let package = Package(
     products: [
         .executable(name: "egressgw", targets: ["egressgw"]),
         .executable(name: "egressgw-bench", targets: ["egressgw-bench"]),
+        .executable(name: "egressgw-sandbox", targets: ["egressgw-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // Test servers on loopback and unix sockets (HTTPClientTests); later the KubeEmulator.
+        // The KubeEmulator, and test servers on loopback and unix sockets (HTTPClientTests).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         // YAML output of the generated CustomResourceDefinitions.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -39,9 +41,15 @@ let package = Package(
         .target(name: "Observability", dependencies: [logging], exclude: ["README.md"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
-        // Layer 2: Kubernetes resource model and the egress gateway CRD model.
-        .target(name: "Kube", dependencies: [yams], exclude: ["README.md"]),
+        // Layer 2: Kubernetes client and models, the egress gateway CRD model, and the API server emulator.
+        .target(name: "Kube", dependencies: ["HTTPClient", logging, yams], exclude: ["README.md"]),
         .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
+        // An in-memory Kubernetes API server that speaks the real wire protocol, for tests and the sandbox.
+        .target(
+            name: "KubeEmulator",
+            dependencies: ["Kube", hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"), logging],
+            exclude: ["README.md"]
+        ),
 
         // Layer 3: the roles' libraries.
         .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
@@ -59,6 +67,11 @@ let package = Package(
         ),
         // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
         .plugin(name: "GitCommitStamp", capability: .buildTool()),
+        // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
+        .executableTarget(
+            name: "egressgw-sandbox",
+            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging]
+        ),
         .executableTarget(
             name: "egressgw-bench",
             dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -69,9 +82,10 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: ["HTTPClient", .product(name: "Hummingbird", package: "hummingbird"), logging]
+            dependencies: ["HTTPClient", hummingbird, logging]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", yams]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),

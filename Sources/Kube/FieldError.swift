@@ -42,14 +42,16 @@ public struct FieldError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The message without the field path, as it goes into `StatusCause.message`.
+    /// An empty `detail` adds nothing (`Required value`, not `Required value: `), as the Go field errors read.
     public var message: String {
-        switch kind {
-        case .required: "Required value: \(detail)"
-        case .forbidden: "Forbidden: \(detail)"
-        case .invalid: "Invalid value: \(Self.render(value)): \(detail)"
-        case .notSupported: "Unsupported value: \(Self.render(value)): \(detail)"
+        let head = switch kind {
+        case .required: "Required value"
+        case .forbidden: "Forbidden"
+        case .invalid: "Invalid value: \(Self.render(value))"
+        case .notSupported: "Unsupported value: \(Self.render(value))"
         case .duplicate: "Duplicate value: \(Self.render(value))"
         }
+        return detail.isEmpty || kind == .duplicate ? head : "\(head): \(detail)"
     }
 
     public var description: String { "\(field): \(message)" }

@@ -1,0 +1,86 @@
+import Kube
+import KubeEmulator
+import Testing
+
+@Suite struct TableAndAccessTests {
+    private let table = [("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")]
+
+    @Test func tablesCarryPrinterColumns() async throws {
+        try await Harness.with { h in
+            #expect(try await h.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRDFixtures.widget).status == 201)
+            #expect(try await h.post(CRDFixtures.widgetsPath, CRDFixtures.widget("w", size: 7)).status == 201)
+            let answer = try await h.request(.get, CRDFixtures.widgetsPath, headers: table)
+            #expect(answer["kind"] == "Table")
+            #expect(answer["apiVersion"] == "meta.k8s.io/v1")
+            let columns = answer.json["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+            #expect(columns == ["Name", "Size", "Color", "Phase", "Age"])
+            #expect(answer["columnDefinitions[3].priority"] == 1)
+            let cells = answer["rows[0].cells"]?.arrayValue ?? []
+            #expect(Array(cells.prefix(4)) == ["w", 7, "red", nil])
+            #expect(answer["rows[0].object.kind"] == "PartialObjectMetadata")
+            #expect(answer["rows[0].object.metadata.name"] == "w")
+            let full = try await h.request(.get, CRDFixtures.widgetsPath + "/w?includeObject=Object", headers: table)
+            #expect(full["rows[0].object.spec.size"] == 7)
+            let namespaces = try await h.request(.get, "/api/v1/namespaces", headers: table)
+            #expect(namespaces["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Name", "Status", "Age"])
+            #expect(namespaces["rows[0].cells[1]"] == "Active")
+        }
+    }
+
+    @Test func bearerTokensAndRBAC() async throws {
+        let configuration = KubeEmulator.Configuration(authentication: .bearerTokens(["admin-token": .admin]),
+                                                       authorization: .rbac)
+        try await Harness.with(configuration) { h in
+            let admin = [("Authorization", "Bearer admin-token")]
+            #expect(try await h.get("/api/v1/namespaces").status == 401)
+            #expect(try await h.request(.get, "/api/v1/namespaces", headers: [("Authorization", "Bearer wrong")]).status == 401)
+            #expect(try await h.request(.get, "/api/v1/namespaces", headers: admin).status == 200)
+            let role: JSONValue = ["metadata": ["name": "reader"], "rules": [
+                ["apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]],
+                ["apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["*"], "resourceNames": ["mine"]],
+            ]]
+            #expect(try await h.request(.post, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", role,
+                                        headers: admin).status == 201)
+            let binding: JSONValue = [
+                "metadata": ["name": "reader"],
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"],
+                "subjects": [["kind": "ServiceAccount", "name": "bot", "namespace": "default"]],
+            ]
+            #expect(try await h.request(.post, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", binding,
+                                        headers: admin).status == 201)
+            let token = h.emulator.serviceAccountToken(namespace: "default", name: "bot")
+            let bot = [("Authorization", "Bearer \(token)")]
+            #expect(try await h.request(.get, "/api/v1/namespaces/default/configmaps", headers: bot).status == 200)
+            let denied = try await h.request(.post, "/api/v1/namespaces/default/configmaps", ["metadata": ["name": "x"]], headers: bot)
+            #expect(denied.status == 403)
+            #expect(denied["message"] == "configmaps is forbidden: User \"system:serviceaccount:default:bot\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"default\"")
+            #expect(try await h.request(.get, "/api/v1/namespaces/kube-system/configmaps", headers: bot).status == 403)
+            #expect(try await h.request(.get, "/api/v1/secrets", headers: bot).status == 403)
+            let lease: JSONValue = ["metadata": ["name": "mine"], "spec": ["holderIdentity": "bot"]]
+            #expect(try await h.request(.post, "/apis/coordination.k8s.io/v1/namespaces/default/leases", lease, headers: admin).status == 201)
+            #expect(try await h.request(.get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/mine", headers: bot).status == 200)
+            #expect(try await h.request(.get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/other", headers: bot).status == 403)
+            #expect(try await h.request(.get, "/api/v1", headers: bot).status == 200)
+        }
+    }
+
+    @Test func injectedFaults() async throws {
+        try await Harness.with { h in
+            h.emulator.setFaults(FaultInjection(tooManyRequestsRate: 1, retryAfterSeconds: 7))
+            let throttled = try await h.get("/api/v1/namespaces")
+            #expect(throttled.status == 429)
+            #expect(throttled.headers["Retry-After"] == "7")
+            #expect(throttled["details.retryAfterSeconds"] == 7)
+            #expect(try await h.get("/api/v1").status == 200)
+            h.emulator.setFaults(FaultInjection(internalErrorRate: 1))
+            #expect(try await h.get("/api/v1/namespaces").status == 500)
+            h.emulator.setFaults(FaultInjection(watchDropRate: 1))
+            let watch = try await h.watch("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=\(h.emulator.resourceVersion)")
+            try await h.configMap("a")
+            #expect(try await watch.nextChange()?.type == "ADDED")
+            #expect(try await watch.nextChange() == nil)
+            h.emulator.setFaults(.none)
+            #expect(try await h.get("/api/v1/namespaces").status == 200)
+        }
+    }
+}
