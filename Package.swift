@@ -4,8 +4,13 @@ import PackageDescription
 // Layers (see ARCHITECTURE.md): lower layers never import higher ones.
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
-//   2  Kube (resource model) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
+//   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
+//   3  GatewayDaemon · CNIPlugin    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+
 let package = Package(
     name: "egressgw",
     platforms: [.macOS(.v15)],
@@ -18,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // 1.16 brings `LogHandler.log(event:)`, which the Observability handlers implement.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // Test servers on loopback and unix sockets (HTTPClientTests) and the KubeEmulator.
+        // The KubeEmulator, and test servers on loopback and unix sockets (HTTPClientTests).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         // YAML output of the generated CustomResourceDefinitions.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
@@ -33,34 +38,33 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
-        .target(name: "Observability", dependencies: [.product(name: "Logging", package: "swift-log")],
-                exclude: ["README.md"]),
+        .target(name: "Observability", dependencies: [logging], exclude: ["README.md"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
-        // Layer 2: Kubernetes resource model and the egress gateway CRD model.
-        .target(name: "Kube", dependencies: [.product(name: "Yams", package: "Yams")], exclude: ["README.md"]),
+        // Layer 2: Kubernetes client and models, the egress gateway CRD model, and the API server emulator.
+        .target(name: "Kube", dependencies: ["HTTPClient", logging, yams], exclude: ["README.md"]),
         .target(name: "EgressGatewayAPI", dependencies: ["Kube"], exclude: ["README.md"]),
         // An in-memory Kubernetes API server that speaks the real wire protocol, for tests and the sandbox.
         .target(
             name: "KubeEmulator",
             dependencies: [
-                "Kube",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
+                "Kube", hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 // HTTPS with the CA and certificate the emulator generates (swift-nio-ssl).
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), logging,
             ],
             exclude: ["README.md"]
         ),
+
+        // Layer 3: the roles' libraries.
+        .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability",
+                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"],
             plugins: ["GitCommitStamp"]
@@ -70,19 +74,12 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: [
-                "KubeEmulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
             exclude: ["README.md"]
         ),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: [
-                "Netlink", "WireGuard",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -90,17 +87,14 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
         .testTarget(
             name: "HTTPClientTests",
-            dependencies: [
-                "HTTPClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["HTTPClient", hummingbird, logging]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "EgressGatewayAPITests",
-                    dependencies: ["EgressGatewayAPI", "Kube", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
-        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "egressgw"]),
+        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
+        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
+        .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,7 +2,7 @@
 ///
 /// `apiVersion` and `kind` come from the type's `resource`. Decoding accepts them absent (the API server leaves
 /// them out of list items of built-in kinds) but rejects an object of another kind or version.
-public protocol KubernetesObject: PreservingCodable, Equatable {
+public protocol KubernetesObject: APIObject, PreservingCodable {
     /// The resource this type models.
     static var resource: ResourceDescriptor { get }
     var metadata: ObjectMeta { get set }

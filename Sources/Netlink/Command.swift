@@ -142,6 +142,10 @@ enum Spawn {
     static func runToCompletion(_ executable: String, _ arguments: [String], input: [UInt8],
                                 environment: [String: String]?, newSession: Bool) throws -> CommandOutput {
         let child = try start(executable, arguments, environment: environment, detached: false, newSession: newSession)
+        // A child that exits without reading all its input (iptables-restore refusing the first
+        // line) must give this write EPIPE, not kill the whole process with SIGPIPE.
+        let restoreSignals = blockBrokenPipe()
+        defer { restoreSignals() }
         var out: [UInt8] = [], err: [UInt8] = []
         var written = 0
         var stdinFD = child.stdin
@@ -174,6 +178,24 @@ enum Spawn {
         let exited = status & 0x7f == 0
         let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return CommandOutput(exitCode: code, standardOutput: out, standardError: err)
+    }
+
+    /// Blocks SIGPIPE on the calling thread (the signal a write to a closed pipe sends to the writing
+    /// thread); the returned closure discards one that became pending and restores the mask.
+    static func blockBrokenPipe() -> () -> Void {
+        var brokenPipe = sigset_t()
+        sigemptyset(&brokenPipe)
+        sigaddset(&brokenPipe, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &brokenPipe, &previous)
+        return {
+            var pending = sigset_t()
+            if sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1 {
+                var none = timespec()
+                _ = sigtimedwait(&brokenPipe, nil, &none)
+            }
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
     }
 
     /// The first executable `name` on `PATH`.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNIPlugin
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,7 +19,10 @@ struct CNICommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "egressgw.cni")
-        try CNIInvocation(plugin: "egressgw-cni", pendingDetails: "this build answers VERSION only")
-            .run(environment: ProcessInfo.processInfo.environment, logger: logger)
+        // No transport to the cni-manager exists yet: annotated pods fail with "cni-manager
+        // unreachable", pods whose annotations the runtime passes and that have none pass through.
+        let plugin = EgressPlugin(logger: logger) { config in UnavailableEgressManager(socket: config.managerSocket) }
+        try await CNIInvocation(plugin: "egressgw-cni", version: BuildInfo.version, handler: plugin, logger: logger)
+            .answer(environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNIPlugin
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,7 +19,7 @@ struct CNIIPAMCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "egressgw.cni-ipam")
-        try CNIInvocation(plugin: "egressgw-cni-ipam", pendingDetails: "this build answers VERSION only")
-            .run(environment: ProcessInfo.processInfo.environment, logger: logger)
+        try await CNIInvocation(plugin: "egressgw-cni-ipam", version: BuildInfo.version, handler: EgressIPAM(), logger: logger)
+            .answer(environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -27,6 +27,22 @@ enum StandardStream: Int32 {
     }
 }
 
+extension StandardStream {
+    /// All of standard input, up to end of file (the CNI network config).
+    static func readInput() -> [UInt8] {
+        var input: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(0, &chunk, chunk.count)
+            if count > 0 {
+                input += chunk[0..<count]
+            } else if !(count < 0 && errno == EINTR) {
+                return input
+            }
+        }
+    }
+}
+
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, bytes, count)
 }

@@ -40,7 +40,11 @@ struct VersionCommand: ParsableCommand {
 
                 """)
         case .json:
-            StandardStream.output.write(CNIProtocol.encodeLine(report) + "\n")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            // Four strings always encode.
+            let data = (try? encoder.encode(report)) ?? Data("{}".utf8)
+            StandardStream.output.write(String(decoding: data, as: UTF8.self) + "\n")
         }
     }
 }

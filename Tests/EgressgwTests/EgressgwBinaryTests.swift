@@ -107,8 +107,8 @@ struct EgressgwBinaryTests {
         }
     }
 
-    @Test("ADD answers a CNI error object on stdout and exits 1")
-    func addNotImplemented() throws {
+    @Test("ADD without the CNI variables answers a CNI error object (code 4) on stdout and exits 1")
+    func addWithoutVariables() throws {
         let directory = try TemporaryDirectory()
         let link = directory.path + "/egressgw-cni"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Binary.path)
@@ -118,7 +118,7 @@ struct EgressgwBinaryTests {
         let fields = try #require(object as? [String: Any])
         #expect(fields["cniVersion"] as? String == "1.1.0")
         #expect(fields["code"] as? Int == 4)
-        #expect((fields["msg"] as? String)?.contains("ADD") == true)
+        #expect((fields["msg"] as? String)?.contains("CNI_NETNS") == true)
         #expect(result.stderr.contains("\"containerID\":\"c0ffee\""), "the refusal is logged on stderr")
     }
 
@@ -135,7 +135,7 @@ struct EgressgwBinaryTests {
         let result = try run(Binary.path, ["gatewy"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("unknown command 'gatewy'"))
-        #expect(result.stderr.contains("version, cni, cni-ipam"))
+        #expect(result.stderr.contains("version, crds, cni, cni-ipam"))
     }
 }
 
