@@ -51,6 +51,8 @@ let package = Package(
                 "Kube", hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 // HTTPS with the CA and certificate the emulator generates (swift-nio-ssl).
                 .product(name: "HummingbirdTLS", package: "hummingbird"), logging,
+                // YAML apply configurations (server-side apply).
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"]
         ),

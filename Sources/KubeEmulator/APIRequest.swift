@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 import Hummingbird
 import Kube
 
@@ -30,6 +31,16 @@ struct APIRequest: Sendable {
             return try JSONValue(json: Data(body))
         } catch {
             throw APIError.badRequest("couldn't decode the request body as JSON: \(error)")
+        }
+    }
+
+    /// An apply configuration: JSON (what kubectl sends) or YAML.
+    func yamlOrJSONBody() throws(APIError) -> JSONValue {
+        if let json = try? JSONValue(json: Data(body)) { return json }
+        do {
+            return try YAMLDecoder().decode(JSONValue.self, from: String(decoding: body, as: UTF8.self))
+        } catch {
+            throw APIError.badRequest("couldn't decode the apply configuration as YAML or JSON: \(error)")
         }
     }
 

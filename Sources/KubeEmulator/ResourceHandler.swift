@@ -124,8 +124,9 @@ struct ResourceHandler: Sendable {
     }
 
     func patch() throws(APIError) -> Response {
-        let patch = try request.jsonBody()
         let mediaType = request.contentType.split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() } ?? ""
+        if mediaType == "application/apply-patch+yaml" { return try serverSideApply() }
+        let patch = try request.jsonBody()
         let apply: @Sendable (JSONValue) throws(APIError) -> JSONValue
         switch mediaType {
         case "application/merge-patch+json":
@@ -154,6 +155,40 @@ struct ResourceHandler: Sendable {
             return (try state.update(resourceType, key: key, body: patched, subresource: subresource, dryRun: dryRun), warnings)
         }
         return answer(updated, warnings: warnings)
+    }
+
+    /// Server-side apply, simplified: the applied configuration creates the object or is merged into it (maps
+    /// member by member, lists with a merge key element by element, other lists replaced), under one lock. Field
+    /// ownership is not tracked: there are no apply conflicts (`force` is moot), `managedFields` is not written,
+    /// and members dropped from a later applied configuration stay.
+    private func serverSideApply() throws(APIError) -> Response {
+        guard let manager = request.query["fieldManager"], !manager.isEmpty else {
+            throw APIError.invalid(type, target.name ?? "", [.required("fieldManager", "is required for apply patch")])
+        }
+        let applied = try request.yamlOrJSONBody()
+        let warnings = try FieldValidation(query: request.query["fieldValidation"])
+            .check(applied, resource: type, version: target.version)
+        let key = target.key
+        let subresource = target.subresource
+        let dryRun = request.isDryRun
+        let resourceType = type
+        let namespace = target.namespace
+        let (object, created) = try store.perform { (state: inout StoreState) throws(APIError) in
+            guard let current = try? state.get(resourceType, key: key) else {
+                guard subresource == nil else { throw APIError.notFound(resourceType, key.name) }
+                var body = applied
+                if body.name.isEmpty { body.setMeta("name", key.name) }
+                guard body.name == key.name else {
+                    throw APIError.badRequest("the name of the object (\(body.name)) does not match the name on the URL (\(key.name))")
+                }
+                return (try state.create(resourceType, namespace: namespace, body: body, dryRun: dryRun), true)
+            }
+            var merged = resourceType.isCustom ? MergePatch.apply(applied, to: current)
+                : try StrategicMergePatch.apply(applied, to: current)
+            if applied.resourceVersion.isEmpty { merged.setMeta("resourceVersion", current.resourceVersion) }
+            return (try state.update(resourceType, key: key, body: merged, subresource: subresource, dryRun: dryRun), false)
+        }
+        return answer(object, status: created ? 201 : 200, warnings: warnings)
     }
 
     /// `DeleteOptions` from the body (or the query, as kubectl sometimes sends them).

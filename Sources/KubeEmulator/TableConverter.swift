@@ -45,6 +45,13 @@ struct TableConverter: Sendable {
             self.columns = columns
             return
         }
+        // Events lead with when they were last seen; their name is only in `-o wide`.
+        if resource.key == ResourceType.eventKey {
+            var hidden = name
+            hidden.priority = 1
+            columns = Self.builtInColumns(resource.key, age: age) + [hidden]
+            return
+        }
         columns = [name] + Self.builtInColumns(resource.key, age: age)
     }
 
@@ -144,7 +151,17 @@ struct TableConverter: Sendable {
                     let kind = (event["involvedObject"]?["kind"]?.stringValue ?? "").lowercased()
                     return .string("\(kind)/\(event["involvedObject"]?["name"]?.stringValue ?? "")")
                 },
+                Column(name: "Subobject", type: "string", priority: 1, cell: text(["involvedObject", "fieldPath"])),
+                Column(name: "Source", type: "string", priority: 1) { event in
+                    .string(event["source"]?["component"]?.stringValue ?? event["reportingComponent"]?.stringValue ?? "")
+                },
                 Column(name: "Message", type: "string", cell: text(["message"])),
+                Column(name: "First Seen", type: "string", priority: 1) { event in
+                    .string(Self.age(of: event["firstTimestamp"]?.stringValue ?? event["eventTime"]?.stringValue))
+                },
+                Column(name: "Count", type: "string", priority: 1) { event in
+                    .string(String(event["count"]?.integerValue ?? event["series"]?["count"]?.integerValue ?? 1))
+                },
             ]
         case ("coordination.k8s.io", "leases"):
             return [Column(name: "Holder", type: "string", cell: text(["spec", "holderIdentity"])), age]

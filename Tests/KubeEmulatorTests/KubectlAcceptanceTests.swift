@@ -193,6 +193,17 @@ struct KubectlAcceptanceTests {
             let invalid = try await kubectl.run("patch", "widget", "p", "-n", "team-a", "--type=merge", "-p", #"{"spec":{"size":99}}"#)
             #expect(invalid.status != 0)
             #expect(invalid.error.contains("spec.size"), "\(invalid)")
+            let applied = try kubectl.file("applied.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: applied, namespace: team-a}
+                data: {key: one}
+                """)
+            let serverSide = try await kubectl.run("apply", "--server-side", "-f", applied)
+            #expect(serverSide.output == "configmap/applied serverside-applied\n", "\(serverSide)")
+            let clientSide = try await kubectl.run("apply", "-f", file)
+            #expect(clientSide.status == 0, "\(clientSide)")
+
             let label = try await kubectl.run("label", "namespace", "team-a", "env=test")
             #expect(label.status == 0, "\(label)")
             let labels = try await kubectl.run("get", "ns", "-l", "env=test", "-o", "name")

@@ -1,3 +1,4 @@
+import HTTPClient
 import Kube
 import Testing
 
@@ -81,9 +82,31 @@ import Testing
     @Test func unknownPatchTypeIs415() async throws {
         try await Harness.with { h in
             try await h.configMap("p")
-            let answer = try await h.request(.patch, path, ["data": .object([:])], contentType: "application/apply-patch+yaml")
+            let answer = try await h.request(.patch, path, ["data": .object([:])], contentType: "application/x-www-form-urlencoded")
             #expect(answer.status == 415)
             #expect(try await h.mergePatch("/api/v1/namespaces/default/configmaps/none", ["data": .object([:])]).status == 404)
+        }
+    }
+}
+
+@Suite struct ServerSideApplyTests {
+    @Test func applyCreatesThenMerges() async throws {
+        try await Harness.with { h in
+            let path = "/api/v1/namespaces/default/configmaps/applied"
+            let missingManager = try await h.request(.patch, path, ["apiVersion": "v1", "kind": "ConfigMap"],
+                                                     contentType: "application/apply-patch+yaml")
+            #expect(missingManager.status == 422)
+            let config: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "applied"], "data": ["a": "1"]]
+            let created = try await h.request(.patch, path + "?fieldManager=test", config, contentType: "application/apply-patch+yaml")
+            #expect(created.status == 201)
+            #expect(created["data"] == ["a": "1"])
+            let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  b: \"2\"\n"
+            let response = try await h.client.execute(HTTPRequest(
+                method: .patch, url: h.url + path + "?fieldManager=test",
+                headers: ["Content-Type": "application/apply-patch+yaml"], body: Array(yaml.utf8)))
+            #expect(response.status == 200)
+            let merged = try await h.get(path)
+            #expect(merged["data"] == ["a": "1", "b": "2"])
         }
     }
 }

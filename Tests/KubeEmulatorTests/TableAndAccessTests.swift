@@ -24,6 +24,15 @@ import Testing
             let namespaces = try await h.request(.get, "/api/v1/namespaces", headers: table)
             #expect(namespaces["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Name", "Status", "Age"])
             #expect(namespaces["rows[0].cells[1]"] == "Active")
+            let event: JSONValue = ["metadata": ["name": "e1"], "type": "Normal", "reason": "Started", "message": "hello",
+                                    "involvedObject": ["kind": "Pod", "name": "web", "namespace": "default"]]
+            #expect(try await h.post("/api/v1/namespaces/default/events", event).status == 201)
+            let events = try await h.request(.get, "/api/v1/namespaces/default/events", headers: table)
+            let visible = events.json["columnDefinitions"]?.arrayValue?.filter { $0["priority"] == 0 }.compactMap { $0["name"]?.stringValue }
+            #expect(visible == ["Last Seen", "Type", "Reason", "Object", "Message"])
+            let eventCells = events["rows[0].cells"]?.arrayValue ?? []
+            #expect(eventCells.count == 10)
+            #expect(eventCells.contains("pod/web") && eventCells.contains("hello") && eventCells.contains("e1"))
         }
     }
 
