@@ -105,6 +105,8 @@ struct APIServer: HTTPResponder {
                 subresource = .status
             } else if rest[2] == "finalize", type.key == ResourceType.namespaceKey {
                 subresource = .finalize
+            } else if rest[2] == "token", type.key == ResourceType.serviceAccountKey, request.method == .post {
+                subresource = .token
             } else {
                 throw APIError.pathNotFound(request.path)
             }
@@ -120,6 +122,7 @@ struct APIServer: HTTPResponder {
             return request.flag("watch") ? try handler.watch() : try handler.list()
         case (.get, _?): return try handler.get()
         case (.post, nil): return try handler.create()
+        case (.post, _?) where subresource == .token: return try handler.createToken()
         case (.put, _?): return try handler.update()
         case (.patch, _?): return try handler.patch()
         case (.delete, _?): return try handler.delete()

@@ -2,7 +2,7 @@ import Foundation
 import Kube
 
 /// Reads the Kubernetes protobuf encoding of request bodies for the kinds kubectl's generators create
-/// (`kubectl create namespace|secret|configmap|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding`):
+/// (`kubectl create namespace|secret|configmap|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|token`):
 /// kubectl sends those as `application/vnd.kubernetes.protobuf` and does not retry with JSON on 415. Answers stay
 /// JSON, which kubectl accepts as well. Other kinds in protobuf are answered 415.
 ///
@@ -210,6 +210,15 @@ enum ProtobufBody {
             1: ("metadata", .message(objectMeta)), 2: ("secrets", .repeated(.message(objectReference))),
             3: ("imagePullSecrets", .repeated(.message(Message(fields: [1: ("name", .string)])))),
             4: ("automountServiceAccountToken", .bool),
+        ]),
+        "authentication.k8s.io/v1/TokenRequest": Message(fields: [
+            1: ("metadata", .message(objectMeta)),
+            2: ("spec", .message(Message(fields: [
+                1: ("audiences", .repeated(.string)), 4: ("expirationSeconds", .int64),
+                3: ("boundObjectRef", .message(Message(fields: [
+                    1: ("kind", .string), 2: ("apiVersion", .string), 3: ("name", .string), 4: ("uid", .string),
+                ]))),
+            ]))),
         ]),
         "rbac.authorization.k8s.io/v1/Role": role,
         "rbac.authorization.k8s.io/v1/ClusterRole": role,

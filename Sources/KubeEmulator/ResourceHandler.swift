@@ -191,6 +191,29 @@ struct ResourceHandler: Sendable {
         return answer(object, status: created ? 201 : 200, warnings: warnings)
     }
 
+    /// A TokenRequest for a service account: a new bearer token that authenticates as it (with `.bearerTokens`
+    /// authentication; RBAC then grants what its bindings say). Audiences are echoed, expiry is not enforced.
+    func createToken() throws(APIError) -> Response {
+        let request = self.request.body.isEmpty ? JSONValue.object([:]) : try self.request.jsonBody()
+        let key = target.key
+        let resourceType = type
+        let account = try store.perform { (state: inout StoreState) throws(APIError) in try state.get(resourceType, key: key) }
+        let token = emulator.serviceAccountToken(namespace: key.namespace, name: key.name)
+        let seconds = request["spec"]?["expirationSeconds"]?.integerValue ?? 3600
+        let expiry = Timestamp(secondsSince1970: Timestamp.now().secondsSince1970 + seconds)
+        return Reply.json([
+            "kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": ["name": .string(key.name), "namespace": .string(key.namespace),
+                         "creationTimestamp": .string(Timestamp.now().description)],
+            "spec": [
+                "audiences": request["spec"]?["audiences"] ?? ["https://kubernetes.default.svc"],
+                "expirationSeconds": .integer(seconds),
+                "boundObjectRef": request["spec"]?["boundObjectRef"] ?? .null,
+            ],
+            "status": ["token": .string(token), "expirationTimestamp": .string(expiry.description)],
+        ], status: 201, headers: [("X-Service-Account-UID", account.uid)])
+    }
+
     /// `DeleteOptions` from the body (or the query, as kubectl sometimes sends them).
     private func deleteOptions() throws(APIError) -> (PropagationPolicy?, DeletePreconditions) {
         var options: JSONValue = .object([:])

@@ -135,6 +135,7 @@ extension ResourceType {
     static let eventKey = ResourceKey(group: "", plural: "events")
     static let secretKey = ResourceKey(group: "", plural: "secrets")
     static let podKey = ResourceKey(group: "", plural: "pods")
+    static let serviceAccountKey = ResourceKey(group: "", plural: "serviceaccounts")
 
     /// The resource a CustomResourceDefinition defines, or the field errors that keep it from being served.
     init(definition crd: JSONValue) throws(InvalidCRD) {

@@ -6,6 +6,8 @@ enum Subresource: String, Sendable {
     case status
     /// A namespace's `spec.finalizers`, which only `/finalize` changes.
     case finalize
+    /// A service account's TokenRequest (`kubectl create token`).
+    case token
 }
 
 extension StoreState {

@@ -17,7 +17,7 @@ enum Strategy {
         case ResourceType.secretKey:
             return prepareSecret(&object, old: nil)
         case ResourceType.crdKey:
-            return try prepareDefinition(&object, old: nil, state: state)
+            return prepareDefinition(&object, old: nil)
         default:
             break
         }
@@ -38,7 +38,7 @@ enum Strategy {
         case ResourceType.secretKey:
             return prepareSecret(&object, old: old)
         case ResourceType.crdKey:
-            return (try? prepareDefinition(&object, old: old, state: nil)) ?? []
+            return prepareDefinition(&object, old: old)
         default:
             break
         }
@@ -186,9 +186,7 @@ enum Strategy {
 
     /// A CRD must define a valid resource that no built-in resource already is; its status reports the names
     /// accepted and the definition established at once, as soon as kube-apiserver would serve it.
-    private static func prepareDefinition(_ object: inout JSONValue, old: JSONValue?, state: StoreState?)
-        throws(APIError) -> [FieldError]
-    {
+    private static func prepareDefinition(_ object: inout JSONValue, old: JSONValue?) -> [FieldError] {
         let type: ResourceType
         do {
             type = try ResourceType(definition: object)
@@ -216,12 +214,15 @@ enum Strategy {
         var status = old?["status"] ?? .object([:])
         status[path: ["acceptedNames"]] = acceptedNames
         status[path: ["storedVersions"]] = .array(stored.sorted().map(JSONValue.string))
-        var conditions = (status["conditions"]?.arrayValue ?? []).filter {
-            $0["type"] != "NamesAccepted" && $0["type"] != "Established"
+        // Conditions already true keep their transition time, so an unchanged CRD stays unchanged.
+        var conditions = status["conditions"]?.arrayValue ?? []
+        for (type, reason, message) in [("NamesAccepted", "NoConflicts", "no conflicts found"),
+                                        ("Established", "InitialNamesAccepted", "the initial names have been accepted")]
+            where !conditions.contains(where: { $0["type"] == .string(type) && $0["status"] == "True" })
+        {
+            conditions.removeAll { $0["type"] == .string(type) }
+            conditions.append(condition(type, reason: reason, message: message))
         }
-        conditions.insert(condition("NamesAccepted", reason: "NoConflicts", message: "no conflicts found"), at: 0)
-        conditions.insert(condition("Established", reason: "InitialNamesAccepted",
-                                    message: "the initial names have been accepted"), at: 1)
         status[path: ["conditions"]] = .array(conditions)
         object[path: ["status"]] = status
         return []

@@ -252,6 +252,17 @@ struct KubectlAcceptanceTests {
             let configMap = try await kubectl.run("create", "configmap", "settings", "-n", "team-b", "--from-literal=a=b")
             #expect(configMap.status == 0, "\(configMap)")
             #expect(try await kubectl.run("create", "namespace", "team-c").output == "namespace/team-c created\n")
+            #expect(try await kubectl.run("create", "serviceaccount", "bot", "-n", "team-c").output == "serviceaccount/bot created\n")
+            let token = try await kubectl.run("create", "token", "bot", "-n", "team-c", "--duration=10m")
+            #expect(token.status == 0, "\(token)")
+            #expect(token.output.hasPrefix("sa-"), "\(token)")
+            let role = try await kubectl.run("create", "role", "reader", "-n", "team-c", "--verb=get,list", "--resource=configmaps")
+            #expect(role.output == "role.rbac.authorization.k8s.io/reader created\n", "\(role)")
+            let binding = try await kubectl.run("create", "rolebinding", "reader", "-n", "team-c", "--role=reader",
+                                                "--serviceaccount=team-c:bot")
+            #expect(binding.output == "rolebinding.rbac.authorization.k8s.io/reader created\n", "\(binding)")
+            let stored = try await kubectl.run("get", "rolebinding", "reader", "-n", "team-c", "-o", "jsonpath={.subjects[0].name} {.roleRef.name}")
+            #expect(stored.output == "bot reader", "\(stored)")
         }
     }
 }

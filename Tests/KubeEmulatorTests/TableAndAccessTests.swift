@@ -70,6 +70,20 @@ import Testing
             #expect(try await h.request(.get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/mine", headers: bot).status == 200)
             #expect(try await h.request(.get, "/apis/coordination.k8s.io/v1/namespaces/default/leases/other", headers: bot).status == 403)
             #expect(try await h.request(.get, "/api/v1", headers: bot).status == 200)
+
+            #expect(try await h.request(.post, "/api/v1/namespaces/default/serviceaccounts", ["metadata": ["name": "bot"]],
+                                        headers: admin).status == 201)
+            let tokenRequest = try await h.request(.post, "/api/v1/namespaces/default/serviceaccounts/bot/token",
+                                                   ["spec": ["expirationSeconds": 600]], headers: admin)
+            #expect(tokenRequest.status == 201)
+            #expect(tokenRequest["kind"] == "TokenRequest")
+            let minted = try #require(tokenRequest["status.token"]?.string)
+            #expect(try await h.request(.get, "/api/v1/namespaces/default/configmaps",
+                                        headers: [("Authorization", "Bearer \(minted)")]).status == 200)
+            #expect(try await h.request(.post, "/api/v1/namespaces/default/serviceaccounts/ghost/token", .object([:]),
+                                        headers: admin).status == 404)
+            #expect(try await h.request(.post, "/api/v1/namespaces/default/serviceaccounts/bot/token", .object([:]),
+                                        headers: bot).status == 403)
         }
     }
 
