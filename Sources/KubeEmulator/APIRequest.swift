@@ -28,7 +28,7 @@ struct APIRequest: Sendable {
         guard !body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         if contentType.contains("application/vnd.kubernetes.protobuf") { return try ProtobufBody.decode(body) }
         do {
-            return try JSONValue(json: Data(body))
+            return try JSONReader.parse(body)
         } catch {
             throw APIError.badRequest("couldn't decode the request body as JSON: \(error)")
         }
@@ -36,7 +36,7 @@ struct APIRequest: Sendable {
 
     /// An apply configuration: JSON (what kubectl sends) or YAML.
     func yamlOrJSONBody() throws(APIError) -> JSONValue {
-        if let json = try? JSONValue(json: Data(body)) { return json }
+        if let json = try? JSONReader.parse(body) { return json }
         do {
             return try YAMLDecoder().decode(JSONValue.self, from: String(decoding: body, as: UTF8.self))
         } catch {

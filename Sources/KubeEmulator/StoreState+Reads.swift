@@ -126,7 +126,7 @@ struct ContinueToken {
     }
 
     init(decoding text: String) throws(APIError) {
-        guard let data = Data(base64Encoded: text), let value = try? JSONValue(json: data),
+        guard let data = Data(base64Encoded: text), let value = try? JSONReader.parse(Array(data)),
               let revision = value["rv"]?.integerValue, var start = value["start"]?.stringValue
         else { throw APIError.badRequest("continue key is not valid: \(text)") }
         if start.hasSuffix("\u{0}") { start.removeLast() }
