@@ -1,7 +1,7 @@
 import Kube
 
 /// The `type` of a watch event.
-public enum WatchEventType: String, Sendable {
+enum WatchEventType: String, Sendable {
     case added = "ADDED"
     case modified = "MODIFIED"
     case deleted = "DELETED"
