@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The API server drops sub-second precision from these fields, so the value keeps whole seconds only: what the
 /// code holds is what the server stores, and comparing a written value with the value read back works.
-public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Timestamp: RFC3339Text, Hashable, Comparable, Sendable {
     /// Seconds since 1970-01-01T00:00:00Z.
     public var secondsSince1970: Int64
 
@@ -35,24 +35,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.secondsSince1970 < rhs.secondsSince1970 }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do {
-            try self.init(rfc3339: text)
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// A Kubernetes `MicroTime`: a UTC instant with microseconds, written as `2026-01-02T03:04:05.123456Z` (always six
 /// fraction digits). Leases and events use it.
-public struct MicroTimestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct MicroTimestamp: RFC3339Text, Hashable, Comparable, Sendable {
     /// Microseconds since 1970-01-01T00:00:00Z.
     public var microsecondsSince1970: Int64
 
@@ -85,6 +72,16 @@ public struct MicroTimestamp: Hashable, Comparable, Sendable, Codable, CustomStr
         lhs.microsecondsSince1970 < rhs.microsecondsSince1970
     }
 
+}
+
+/// A time value that is not RFC 3339 text.
+/// A time that travels as RFC 3339 text: both Kubernetes time types decode and encode the same way
+/// and differ only in how many fraction digits they keep.
+public protocol RFC3339Text: Codable, CustomStringConvertible {
+    init(rfc3339 text: String) throws(TimestampError)
+}
+
+extension RFC3339Text {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
@@ -100,7 +97,6 @@ public struct MicroTimestamp: Hashable, Comparable, Sendable, Codable, CustomStr
     }
 }
 
-/// A time value that is not RFC 3339 text.
 public struct TimestampError: Error, Hashable, Sendable, CustomStringConvertible {
     public let text: String
     public let expected: String
