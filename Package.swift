@@ -10,6 +10,11 @@ import PackageDescription
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+// Libraries emit through swift-metrics; only Observability knows the Prometheus backend.
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+// Role entries run their servers and loops as services that stop together on SIGTERM.
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "egressgw",
@@ -27,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         // YAML output of the generated CustomResourceDefinitions.
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -38,7 +46,11 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl"], exclude: ["README.md"]),
         .target(name: "WireGuard", dependencies: ["Netlink", "CSodium"], exclude: ["README.md"]),
         .target(name: "Firewall", dependencies: ["Netlink"], exclude: ["README.md"]),
-        .target(name: "Observability", dependencies: [logging], exclude: ["README.md"]),
+        .target(
+            name: "Observability",
+            dependencies: [logging, metrics, prometheus, serviceLifecycle, hummingbird],
+            exclude: ["README.md"]
+        ),
         .target(name: "HTTPClient", dependencies: ["CCurl"], exclude: ["README.md"]),
 
         // Layer 2: Kubernetes client and models, the egress gateway CRD model, and the API server emulator.
@@ -96,6 +108,7 @@ let package = Package(
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
