@@ -42,9 +42,9 @@ public struct OperationalServer: Service {
             router.get("healthz") { _, _ in "ok\n" }
             router.get("readyz") { _, _ in Self.readinessResponse(readiness) }
         }
-        // Connection teardown at shutdown is logged as errors by Hummingbird; keep them for debugging only.
+        // Hummingbird logs the teardown of a cancelled server as errors; only someone debugging wants those.
         var serverLogger = logger
-        serverLogger.logLevel = max(logger.logLevel, .warning)
+        serverLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : .critical
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
