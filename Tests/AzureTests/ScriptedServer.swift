@@ -92,6 +92,7 @@ final class Counter: Sendable {
     /// Adds one and returns the new count.
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
     var current: Int { value.withLock { $0 } }
+    func reset() { value.withLock { $0 = 0 } }
 }
 
 /// Backoff fast enough for tests (the policy's shape is what is under test, not its durations).

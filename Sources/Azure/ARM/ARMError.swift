@@ -1,0 +1,74 @@
+import HTTPClient
+
+/// Why an ARM call failed. Every case names the method and URL; ARM's own error code and message are kept.
+public enum ARMError: Error, Sendable, CustomStringConvertible {
+    /// ARM answered with an error status and (usually) its `{"error":{"code","message"}}` envelope.
+    case response(method: String, url: String, status: Int, code: String, message: String)
+    /// 412: the resource changed since it was read (its ETag no longer matches `If-Match`). Read it again and redo
+    /// the change; never retry the same body.
+    case preconditionFailed(method: String, url: String, code: String, message: String)
+    /// A long-running operation ended `Failed` or `Canceled`.
+    case operationFailed(method: String, url: String, status: String, code: String, message: String)
+    /// ARM throttled this class of calls (429) until `until`; the call was not sent.
+    case throttled(method: String, url: String, retryAfter: Duration)
+    /// The client-side token bucket is empty; the call was not sent.
+    case rateLimited(method: String, url: String)
+    /// No answer: the connection failed or timed out (after the retries).
+    case transport(method: String, url: String, cause: HTTPClientError)
+    /// No token for the request.
+    case credential(CredentialError)
+    /// The answer is not what ARM sends: unparsable JSON, a missing field, a polling URL on another host.
+    case malformed(method: String, url: String, detail: String)
+
+    /// 404: the resource (or its resource group) does not exist.
+    public var isNotFound: Bool {
+        if case .response(_, _, 404, _, _) = self { return true }
+        return false
+    }
+
+    /// The ARM error code (`ResourceNotFound`, `InUsePublicIpPrefixCannotBeDeleted`, ...), if ARM gave one.
+    public var code: String? {
+        switch self {
+        case .response(_, _, _, let code, _), .preconditionFailed(_, _, let code, _), .operationFailed(_, _, _, let code, _): code
+        default: nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .response(let method, let url, let status, let code, let message):
+            "\(method) \(url): \(status) \(code): \(message)"
+        case .preconditionFailed(let method, let url, let code, let message):
+            "\(method) \(url): precondition failed (the resource changed since it was read): \(code): \(message)"
+        case .operationFailed(let method, let url, let status, let code, let message):
+            "\(method) \(url): operation \(status): \(code): \(message)"
+        case .throttled(let method, let url, let retryAfter):
+            "\(method) \(url): throttled due to too many requests, retry after \(retryAfter)"
+        case .rateLimited(let method, let url):
+            "\(method) \(url): rate limit reached"
+        case .transport(let method, let url, let cause):
+            "\(method) \(url): \(cause)"
+        case .credential(let error):
+            "\(error)"
+        case .malformed(let method, let url, let detail):
+            "\(method) \(url): unexpected answer: \(detail)"
+        }
+    }
+}
+
+/// Reads ARM's error envelope; tolerates bodies that are not JSON (gateways answer HTML).
+func armError(method: String, url: String, status: Int, body: [UInt8]) -> ARMError {
+    let envelope = try? AzureJSON(parsing: body)
+    let error = envelope?["error"] ?? envelope
+    let code = error?["code"]?.stringValue ?? ""
+    var message = error?["message"]?.stringValue ?? String(decoding: body.prefix(512), as: UTF8.self)
+    if let details = error?["details"]?.arrayValue, !details.isEmpty {
+        let inner = details.compactMap { detail -> String? in
+            guard let code = detail["code"]?.stringValue else { return nil }
+            return "\(code): \(detail["message"]?.stringValue ?? "")"
+        }
+        if !inner.isEmpty { message += " (" + inner.joined(separator: "; ") + ")" }
+    }
+    if status == 412 { return .preconditionFailed(method: method, url: url, code: code, message: message) }
+    return .response(method: method, url: url, status: status, code: code, message: message)
+}
