@@ -72,6 +72,12 @@ let package = Package(
         // Layer 3: the roles' libraries.
         .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
+        .target(
+            name: "Sandbox",
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -88,7 +94,9 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
+            dependencies: [
+                "KubeEmulator", "Sandbox", "Netlink", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ],
             exclude: ["README.md"]
         ),
         .executableTarget(
@@ -109,6 +117,7 @@ let package = Package(
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
