@@ -79,6 +79,12 @@ let package = Package(
                            serviceLifecycle, metrics, logging],
             exclude: ["README.md"]
         ),
+        // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
+        .target(
+            name: "Sandbox",
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
@@ -96,7 +102,9 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
+            dependencies: [
+                "KubeEmulator", "Sandbox", "Netlink", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ],
             exclude: ["README.md"]
         ),
         .executableTarget(
@@ -122,6 +130,7 @@ let package = Package(
                            "WireGuard", metrics, logging]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
