@@ -5,6 +5,7 @@ import PackageDescription
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
+//      Azure (cloud config, credentials, ARM, IMDS)
 //   3  GatewayDaemon · CNIPlugin    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -35,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Azure: RS256 client assertions for service-principal certificates (PEM keys, X.509 thumbprints).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -65,6 +69,17 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"), logging,
                 // YAML apply configurations (server-side apply).
                 .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["README.md"]
+        ),
+        // Azure Resource Manager, AAD credentials and IMDS; no Kubernetes knowledge.
+        .target(
+            name: "Azure",
+            dependencies: [
+                "HTTPClient", logging, yams,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             exclude: ["README.md"]
         ),
@@ -121,6 +136,7 @@ let package = Package(
         ),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
+        .testTarget(name: "AzureTests", dependencies: ["Azure", "HTTPClient", hummingbird, logging]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
