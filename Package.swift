@@ -84,6 +84,17 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        // An in-memory Azure Resource Manager (plus IMDS and AAD token endpoints) at the wire level, for tests and
+        // the sandbox. It must not import the Azure client, so that a client bug shows up against it.
+        .target(
+            name: "ARMEmulator",
+            dependencies: [
+                hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), logging, yams,
+            ],
+            exclude: ["README.md"]
+        ),
+
         // Layer 3: the roles' libraries.
         .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
@@ -137,6 +148,7 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(name: "AzureTests", dependencies: ["Azure", "HTTPClient", hummingbird, logging]),
+        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
