@@ -147,7 +147,16 @@ let package = Package(
         ),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
-        .testTarget(name: "AzureTests", dependencies: ["Azure", "HTTPClient", hummingbird, logging]),
+        .testTarget(
+            name: "AzureTests",
+            dependencies: [
+                "Azure", "HTTPClient", hummingbird, logging,
+                // A throwaway certificate for the service-principal certificate flow.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
