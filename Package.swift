@@ -70,7 +70,14 @@ let package = Package(
         ),
 
         // Layer 3: the roles' libraries.
-        .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        .target(
+            name: "GatewayDaemon",
+            dependencies: [
+                "Netlink", "WireGuard", "Firewall", "Kube", "EgressGatewayAPI", "CMnl", logging, hummingbird,
+                serviceLifecycle,
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
 
         // Layer 4: the one binary.
@@ -78,6 +85,7 @@ let package = Package(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", logging,
+                "GatewayDaemon", "Kube", serviceLifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -93,7 +101,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -106,7 +117,13 @@ let package = Package(
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
-        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
+        .testTarget(
+            name: "GatewayDaemonTests",
+            dependencies: [
+                "GatewayDaemon", "Netlink", "WireGuard", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI",
+                "HTTPClient", serviceLifecycle, logging,
+            ]
+        ),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
