@@ -96,7 +96,14 @@ let package = Package(
         ),
 
         // Layer 3: the roles' libraries.
-        .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        .target(
+            name: "GatewayDaemon",
+            dependencies: [
+                "Netlink", "WireGuard", "Firewall", "Kube", "EgressGatewayAPI", "CMnl", logging, hummingbird,
+                serviceLifecycle,
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
         // The node's cni-manager, and the plugin's client of it (the unix-socket API both sides share).
         .target(
@@ -117,7 +124,7 @@ let package = Package(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
-                serviceLifecycle, logging,
+                "GatewayDaemon", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -135,7 +142,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -159,7 +169,13 @@ let package = Package(
         ),
         .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
-        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
+        .testTarget(
+            name: "GatewayDaemonTests",
+            dependencies: [
+                "GatewayDaemon", "Netlink", "WireGuard", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI",
+                "HTTPClient", serviceLifecycle, logging,
+            ]
+        ),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
         .testTarget(
             name: "CNIManagerTests",
