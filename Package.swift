@@ -93,7 +93,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Netlink", "WireGuard", "Kube", "KubeEmulator", "EgressGatewayAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
