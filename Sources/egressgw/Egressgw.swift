@@ -10,7 +10,7 @@ struct Egressgw: AsyncParsableCommand {
             kube-egress-cni, kube-egress-cni-ipam), the binary runs the matching CNI plugin.
             """,
         version: BuildInfo.version,
-        subcommands: [VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self]
+        subcommands: [VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self, OperatorCommand.self]
     )
 }
 
