@@ -84,15 +84,52 @@ let package = Package(
             exclude: ["README.md"]
         ),
 
+        // An in-memory Azure Resource Manager (plus IMDS and AAD token endpoints) at the wire level, for tests and
+        // the sandbox. It must not import the Azure client, so that a client bug shows up against it.
+        .target(
+            name: "ARMEmulator",
+            dependencies: [
+                hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), logging, yams,
+            ],
+            exclude: ["README.md"]
+        ),
+
         // Layer 3: the roles' libraries.
-        .target(name: "GatewayDaemon", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        .target(
+            name: "GatewayDaemon",
+            dependencies: [
+                "Netlink", "WireGuard", "Firewall", "Kube", "EgressGatewayAPI", "CMnl", logging, hummingbird,
+                serviceLifecycle,
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        // The node's cni-manager, and the plugin's client of it (the unix-socket API both sides share).
+        .target(
+            name: "CNIManager",
+            dependencies: ["CNIPlugin", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink", "WireGuard", hummingbird,
+                           serviceLifecycle, metrics, logging],
+            exclude: ["README.md"]
+        ),
+        // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
+        .target(
+            name: "Sandbox",
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            exclude: ["README.md"]
+        ),
+        // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
+        .target(
+            name: "Operator", dependencies: ["Kube", "EgressGatewayAPI", "WireGuard", logging, metrics],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", logging,
+                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
+                "GatewayDaemon", "Operator", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -103,12 +140,17 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
+            dependencies: [
+                "KubeEmulator", "Sandbox", "Netlink", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ],
             exclude: ["README.md"]
         ),
         .executableTarget(
             name: "egressgw-bench",
-            dependencies: ["Netlink", "WireGuard", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -130,10 +172,27 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
-        .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
+        .testTarget(
+            name: "GatewayDaemonTests",
+            dependencies: [
+                "GatewayDaemon", "Netlink", "WireGuard", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI",
+                "HTTPClient", serviceLifecycle, logging,
+            ]
+        ),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(
+            name: "CNIManagerTests",
+            dependencies: ["CNIManager", "CNIPlugin", "KubeEmulator", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink",
+                           "WireGuard", metrics, logging]
+        ),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", metrics]
+        ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
