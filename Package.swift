@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "AzureTests",
             dependencies: [
-                "Azure", "HTTPClient", hummingbird, logging,
+                "Azure", "HTTPClient", "ARMEmulator", hummingbird, logging,
                 // A throwaway certificate for the service-principal certificate flow.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
