@@ -99,7 +99,9 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
+            dependencies: [
+                "KubeEmulator", "ARMEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ],
             exclude: ["README.md"]
         ),
         .executableTarget(
