@@ -12,13 +12,16 @@ public struct GatewayConfiguration: Hashable, Sendable {
     public let port: UInt16
     /// The internal load balancer's frontend address, put on the uplink as a /32.
     public let ilbIP: IPAddress
+    /// The node's primary IPv4 address as the gateway's VM profile gives it: the gateway
+    /// namespace's next hop into the host.
+    public let primaryIP: IPAddress
     /// The node's secondary IP for this gateway: traffic from the tunnel is source-NATed to it.
     public let secondaryIP: IPAddress
     public let privateKey: PrivateKey
     /// Peers that must be on the link (others are left alone: see ``GatewayDataPath/apply(_:)``).
     public var peers: [GatewayPeer]
 
-    public init(uid: String, port: UInt16, ilbIP: IPAddress, secondaryIP: IPAddress, privateKey: PrivateKey,
+    public init(uid: String, port: UInt16, ilbIP: IPAddress, primaryIP: IPAddress, secondaryIP: IPAddress, privateKey: PrivateKey,
                 peers: [GatewayPeer] = []) throws(GatewayDataPathError) {
         guard !uid.isEmpty, uid.utf8.count <= 255, !uid.contains("\0") else {
             throw .invalidArgument(field: "uid", value: uid, reason: "must be 1 to 255 bytes without NUL (it becomes the link alias)")
@@ -27,12 +30,16 @@ public struct GatewayConfiguration: Hashable, Sendable {
         guard ilbIP.isIPv4 else {
             throw .invalidArgument(field: "ilbIP", value: ilbIP.description, reason: "must be an IPv4 address")
         }
+        guard primaryIP.isIPv4 else {
+            throw .invalidArgument(field: "primaryIP", value: primaryIP.description, reason: "must be an IPv4 address")
+        }
         guard secondaryIP.isIPv4 else {
             throw .invalidArgument(field: "secondaryIP", value: secondaryIP.description, reason: "must be an IPv4 address")
         }
         self.uid = uid
         self.port = port
         self.ilbIP = ilbIP
+        self.primaryIP = primaryIP
         self.secondaryIP = secondaryIP
         self.privateKey = privateKey
         self.peers = peers

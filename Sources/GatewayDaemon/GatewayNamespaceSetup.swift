@@ -12,7 +12,7 @@ extension GatewayDataPath {
         let wireGuard = WireGuardLinkSetup(dataPath: self, hostLinks: hostLinks, gatewayLinks: gatewayLinks, log: log)
         let link = try wireGuard.ensureLink(for: configuration)
         try wireGuard.ensureDevice(for: configuration, link: link)
-        try ensureVeth(secondaryIP: configuration.secondaryIP, hostLinks: hostLinks, gatewayLinks: gatewayLinks, log)
+        try ensureVeth(secondaryIP: configuration.secondaryIP, primaryIP: configuration.primaryIP, hostLinks: hostLinks, gatewayLinks: gatewayLinks, log)
         try ensureNamespaceSettings(gatewayLinks: gatewayLinks, log)
     }
 
@@ -45,7 +45,7 @@ extension GatewayDataPath {
     /// IP>/32 dev host0 scope link` and `default via <primary IP> dev host0`. A `/32 scope link`
     /// route on `host0` to an older primary IP is removed. A veth made by this call is deleted
     /// again if the host side cannot be finished.
-    func ensureVeth(secondaryIP: IPAddress, hostLinks: NetlinkHandle, gatewayLinks: NetlinkHandle,
+    func ensureVeth(secondaryIP: IPAddress, primaryIP: IPAddress, hostLinks: NetlinkHandle, gatewayLinks: NetlinkHandle,
                     _ log: ChangeLog) throws(GatewayDataPathError) {
         let hostName = GatewayLayout.hostVeth
         let gatewayName = GatewayLayout.gatewayVeth
@@ -102,8 +102,8 @@ extension GatewayDataPath {
         let routes = try step("list routes of \"\(gatewayName)\" in \(gatewayPlace)") {
             try gatewayLinks.routes(table: RouteTable.main, family: .ipv4, linkIndex: peer.index)
         }
-        let toNode = Route(destination: IPNetwork(host: node.primaryIP), linkIndex: peer.index, scope: .link)
-        let byNode = Route(destination: nil, gateway: node.primaryIP, linkIndex: peer.index)
+        let toNode = Route(destination: IPNetwork(host: primaryIP), linkIndex: peer.index, scope: .link)
+        let byNode = Route(destination: nil, gateway: primaryIP, linkIndex: peer.index)
         try RouteMatching.ensure(toNode, device: gatewayName, existing: routes, links: gatewayLinks, place: gatewayPlace, log: log)
         try RouteMatching.ensure(byNode, device: gatewayName, existing: routes, links: gatewayLinks, place: gatewayPlace, log: log)
         for route in routes where route.isHostLinkRoute && route.destination != toNode.destination {

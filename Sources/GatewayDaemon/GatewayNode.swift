@@ -10,8 +10,6 @@ public struct GatewayNode: Equatable, Sendable {
     public let hostNamespace: NetworkNamespace
     /// The uplink that carries the ILB frontend address and loses the secondary IPs.
     public let uplink: String
-    /// The node's primary IPv4 address: the gateway namespace's next hop into the host.
-    public let primaryIP: IPAddress
     /// The named namespace (`/var/run/netns/<name>`) that holds the gateways; created when missing.
     public let gatewayNamespaceName: String
     /// How WireGuard devices are driven (kernel, or a userspace implementation started in the
@@ -21,13 +19,10 @@ public struct GatewayNode: Equatable, Sendable {
     public let iptables: IPTables.Executables
 
     /// The node; every value is checked here so that a bad one never reaches the kernel.
-    public init(primaryIP: IPAddress, hostNamespace: NetworkNamespace = .process, uplink: String = "eth0",
+    public init(hostNamespace: NetworkNamespace = .process, uplink: String = "eth0",
                 gatewayNamespaceName: String = GatewayLayout.defaultNamespaceName,
                 wireGuard: WireGuardOptions = WireGuardOptions(),
                 iptables: IPTables.Executables = .standard) throws(GatewayDataPathError) {
-        guard primaryIP.isIPv4 else {
-            throw .invalidArgument(field: "primaryIP", value: primaryIP.description, reason: "must be an IPv4 address")
-        }
         if let problem = InterfaceName.problem(with: uplink) {
             throw .invalidArgument(field: "uplink", value: uplink, reason: problem)
         }
@@ -44,7 +39,6 @@ public struct GatewayNode: Equatable, Sendable {
         }
         self.hostNamespace = hostNamespace
         self.uplink = uplink
-        self.primaryIP = primaryIP
         self.gatewayNamespaceName = gatewayNamespaceName
         self.wireGuard = wireGuard
         self.iptables = iptables

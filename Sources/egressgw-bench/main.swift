@@ -1,12 +1,12 @@
 import ArgumentParser
 
-/// Benchmarks of the node networking toolkit against the real kernel. Not tests: they print
+/// Benchmarks of the node networking toolkit and the gateway daemon against the real kernel. Not tests: they print
 /// figures and assert nothing about time.
-struct EgressgwBench: ParsableCommand {
+struct EgressgwBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egressgw-bench",
         abstract: "Measure egressgw's node networking operations on this machine (needs root).",
-        subcommands: [WireGuardPeersBenchmark.self])
+        subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self])
 }
 
-EgressgwBench.main()
+await EgressgwBench.main()

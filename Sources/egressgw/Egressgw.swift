@@ -10,7 +10,10 @@ struct Egressgw: AsyncParsableCommand {
             kube-egress-cni, kube-egress-cni-ipam), the binary runs the matching CNI plugin.
             """,
         version: BuildInfo.version,
-        subcommands: [VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self]
+        subcommands: [
+            VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self, CNIManagerCommand.self,
+            GatewayCommand.self,
+        ]
     )
 }
 
@@ -20,7 +23,8 @@ extension Egressgw {
     static func validateSubcommand(in arguments: [String]) throws {
         guard let first = arguments.first, !first.hasPrefix("-") else { return }
         let names = configuration.subcommands.map { $0._commandName }
-        guard !names.contains(first), first != "help" else { return }
+        let aliases = configuration.subcommands.flatMap { $0.configuration.aliases }
+        guard !names.contains(first), !aliases.contains(first), first != "help" else { return }
         throw ValidationError("unknown command '\(first)'; commands: \(names.joined(separator: ", "))")
     }
 }

@@ -9,6 +9,7 @@ enum InvocationName {
         "egressgw-cni-ipam": "cni-ipam",
         "kube-egress-cni": "cni",
         "kube-egress-cni-ipam": "cni-ipam",
+        "kube-egress-gateway-daemon": "gateway",
     ]
 
     /// The arguments for the parser (without argv[0]): the subcommand implied by argv[0]'s file

@@ -110,7 +110,7 @@ struct CleanupTests {
         try topology.addSecondaryIP(new)
         let before = try topology.configuration(uid: "change-uid", secondaryIP: old)
         let after = try GatewayConfiguration(uid: before.uid, port: before.port, ilbIP: IPAddress("10.0.0.101")!,
-                                             secondaryIP: new, privateKey: before.privateKey)
+                                             primaryIP: before.primaryIP, secondaryIP: new, privateKey: before.privateKey)
         let dataPath = GatewayDataPath(node: try topology.gatewayNode())
         try await dataPath.apply(before)
         try await dataPath.apply(after)

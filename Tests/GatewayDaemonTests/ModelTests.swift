@@ -20,13 +20,12 @@ struct ModelTests {
     }
 
     @Test func nodeRefusesBadValues() {
-        #expect(invalidField { _ = try GatewayNode(primaryIP: IPAddress("fd00::5")!) } == "primaryIP")
-        #expect(invalidField { _ = try GatewayNode(primaryIP: IPAddress("10.0.0.5")!, uplink: "enp0s31f6") } == "uplink",
+        #expect(invalidField { _ = try GatewayNode(uplink: "enp0s31f6") } == "uplink",
                 "\"enp0s31f6:egress\" would not fit in a label")
-        #expect(invalidField { _ = try GatewayNode(primaryIP: IPAddress("10.0.0.5")!, uplink: "eth0:1") } == "uplink")
-        #expect(invalidField { _ = try GatewayNode(primaryIP: IPAddress("10.0.0.5")!, gatewayNamespaceName: "a/b") } == "gatewayNamespaceName")
-        #expect(invalidField { _ = try GatewayNode(primaryIP: IPAddress("10.0.0.5")!, gatewayNamespaceName: "") } == "gatewayNamespaceName")
-        let defaults = try? GatewayNode(primaryIP: IPAddress("10.0.0.5")!)
+        #expect(invalidField { _ = try GatewayNode(uplink: "eth0:1") } == "uplink")
+        #expect(invalidField { _ = try GatewayNode(gatewayNamespaceName: "a/b") } == "gatewayNamespaceName")
+        #expect(invalidField { _ = try GatewayNode(gatewayNamespaceName: "") } == "gatewayNamespaceName")
+        let defaults = try? GatewayNode()
         #expect(defaults?.uplink == "eth0")
         #expect(defaults?.uplinkLabel == "eth0:egress")
         #expect(defaults?.gatewayNamespace.path == "/var/run/netns/ns-static-egress-gateway")
@@ -35,12 +34,13 @@ struct ModelTests {
 
     @Test func configurationRefusesBadValues() throws {
         let v4 = IPAddress("10.0.0.6")!, v6 = IPAddress("fd00::6")!
-        #expect(invalidField { _ = try GatewayConfiguration(uid: "", port: 6000, ilbIP: v4, secondaryIP: v4, privateKey: key) } == "uid")
-        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 0, ilbIP: v4, secondaryIP: v4, privateKey: key) } == "port")
-        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v6, secondaryIP: v4, privateKey: key) } == "ilbIP")
-        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v4, secondaryIP: v6, privateKey: key) } == "secondaryIP")
+        #expect(invalidField { _ = try GatewayConfiguration(uid: "", port: 6000, ilbIP: v4, primaryIP: v4, secondaryIP: v4, privateKey: key) } == "uid")
+        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 0, ilbIP: v4, primaryIP: v4, secondaryIP: v4, privateKey: key) } == "port")
+        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v6, primaryIP: v4, secondaryIP: v4, privateKey: key) } == "ilbIP")
+        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v4, primaryIP: v4, secondaryIP: v6, privateKey: key) } == "secondaryIP")
+        #expect(invalidField { _ = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v4, primaryIP: v6, secondaryIP: v4, privateKey: key) } == "primaryIP")
         #expect(invalidField { _ = try GatewayPeer(publicKey: key.publicKey, podCIDR: IPNetwork("0.0.0.0/0")!) } == "podCIDR")
-        let configuration = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v4, secondaryIP: v4, privateKey: key)
+        let configuration = try GatewayConfiguration(uid: "u", port: 6000, ilbIP: v4, primaryIP: v4, secondaryIP: v4, privateKey: key)
         #expect(configuration.linkName == "wg-6000")
         #expect(configuration.active == ActiveGateway(port: 6000, secondaryIP: v4, ilbIP: v4))
         let peer = try GatewayPeer(publicKey: key.publicKey, podCIDR: IPNetwork("10.244.1.7/24")!)

@@ -103,13 +103,13 @@ final class TestNode {
     }
 
     func gatewayNode() throws -> GatewayNode {
-        try GatewayNode(primaryIP: Self.primaryIP, hostNamespace: node, gatewayNamespaceName: gatewayNamespaceName)
+        try GatewayNode(hostNamespace: node, gatewayNamespaceName: gatewayNamespaceName)
     }
 
     /// A configuration on a fresh port with a fresh key; its link is remembered for teardown.
     func configuration(uid: String, secondaryIP: IPAddress, ilbIP: IPAddress = TestNode.ilbIP,
                        peers: [GatewayPeer] = []) throws -> GatewayConfiguration {
-        let configuration = try GatewayConfiguration(uid: uid, port: Host.port(), ilbIP: ilbIP, secondaryIP: secondaryIP,
+        let configuration = try GatewayConfiguration(uid: uid, port: Host.port(), ilbIP: ilbIP, primaryIP: Self.primaryIP, secondaryIP: secondaryIP,
                                                      privateKey: try PrivateKey.generate(), peers: peers)
         use(device: configuration.linkName)
         return configuration
