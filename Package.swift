@@ -168,7 +168,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
+        // KubeEmulator only lends its certificate generator to the HTTPS test.
+        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient", "KubeEmulator"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(
             name: "GatewayDaemonTests",
