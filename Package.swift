@@ -118,13 +118,18 @@ let package = Package(
             dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
             exclude: ["README.md"]
         ),
+        // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
+        .target(
+            name: "Operator", dependencies: ["Kube", "EgressGatewayAPI", "WireGuard", logging, metrics],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
-                "GatewayDaemon", serviceLifecycle, logging,
+                "GatewayDaemon", "Operator", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -183,6 +188,10 @@ let package = Package(
             name: "CNIManagerTests",
             dependencies: ["CNIManager", "CNIPlugin", "KubeEmulator", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink",
                            "WireGuard", metrics, logging]
+        ),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),

@@ -12,7 +12,7 @@ struct Egressgw: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self, CNIManagerCommand.self,
-            GatewayCommand.self,
+            GatewayCommand.self, OperatorCommand.self,
         ]
     )
 }
