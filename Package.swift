@@ -141,7 +141,8 @@ let package = Package(
         .executableTarget(
             name: "egressgw-sandbox",
             dependencies: [
-                "KubeEmulator", "Sandbox", "Netlink", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+                "KubeEmulator", "ARMEmulator", "Sandbox", "Netlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ],
             exclude: ["README.md"]
         ),
@@ -172,7 +173,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
+        // KubeEmulator only lends its certificate generator to the HTTPS test.
+        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient", "KubeEmulator"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(
             name: "GatewayDaemonTests",

@@ -93,21 +93,6 @@ public enum ARMValue: Sendable, Hashable {
     /// `id` of a reference object such as `{"id": "/subscriptions/…"}`.
     public var referenceID: String? { self["id"]?.stringValue }
 
-    /// The array at `key`, empty when absent or not an array.
-    public func list(_ key: String) -> [ARMValue] { self[key]?.arrayValue ?? [] }
-
-    /// The JSON type name used in error messages.
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "boolean"
-        case .integer, .double: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
-
     /// Equality of JSON documents where member names compare case-insensitively.
     public func sameDocument(as other: ARMValue) -> Bool {
         switch (self, other) {

@@ -71,7 +71,7 @@ struct FabricState: Sendable {
     func stored(_ id: ResourceID) throws(ARMError) -> StoredResource {
         _ = try resourceGroup(subscription: id.subscription, name: id.resourceGroup)
         if id.kind == .subnet { return try subnet(id) }
-        if let parent = id.parent, resources[parent.key] == nil, id.kind != .subnet { throw .notFound(parent) }
+        if let parent = id.parent, resources[parent.key] == nil { throw .notFound(parent) }
         guard let resource = resources[id.key] else { throw .notFound(id) }
         return resource
     }
@@ -150,11 +150,11 @@ struct FabricState: Sendable {
         return (resources[id.key]!.body, existing == nil)
     }
 
-    /// Deletes a resource; false when there was none (ARM answers 204 then).
-    mutating func checkDelete(_ id: ResourceID, ifMatch: String?) throws(ARMError) -> StoredResource? {
+    /// The resource a DELETE may remove, after the checks ARM makes; nil when there is none (ARM answers 204).
+    func checkDelete(_ id: ResourceID, ifMatch: String?) throws(ARMError) -> StoredResource? {
         _ = try resourceGroup(subscription: id.subscription, name: id.resourceGroup)
         guard let existing = resources[id.key] else {
-            if ifMatch != nil { throw .preconditionFailed(ifMatch!, id) }
+            if let ifMatch { throw .preconditionFailed(ifMatch, id) }
             return nil
         }
         guard id.kind.isWritable, id.kind != .scaleSetVM, id.kind != .virtualNetwork else {

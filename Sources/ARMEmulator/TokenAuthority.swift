@@ -76,9 +76,6 @@ public final class TokenAuthority: Sendable {
         }
     }
 
-    /// Tokens issued so far that are still valid.
-    public var validTokenCount: Int { grants.withLock { $0.values.filter { $0.expiresAt > Date() }.count } }
-
     /// `https://management.core.windows.net/.default` and `…/` name the same resource.
     static func normalize(_ audience: String) -> String {
         var text = audience.lowercased()

@@ -6,5 +6,5 @@ struct EgressgwSandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egressgw-sandbox",
         abstract: "Developer sandbox for egressgw: emulated Kubernetes API server and more.",
-        subcommands: [APIServerCommand.self])
+        subcommands: [APIServerCommand.self, ARMCommand.self, IMDSCommand.self])
 }
