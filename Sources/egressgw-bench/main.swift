@@ -9,4 +9,20 @@ struct EgressgwBench: AsyncParsableCommand {
         subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self])
 }
 
-await EgressgwBench.main()
+// Parsed and run by hand, as in egressgw's main.swift: `main()` called from top-level code picks
+// the synchronous overload, which refuses an asynchronous subcommand.
+func runAsync<Command: AsyncParsableCommand>(_ command: Command) async throws {
+    var command = command
+    try await command.run()
+}
+
+do {
+    var command = try EgressgwBench.parseAsRoot()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
+} catch {
+    EgressgwBench.exit(withError: error)
+}
