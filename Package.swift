@@ -5,6 +5,7 @@ import PackageDescription
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
+//      Azure (cloud config, credentials, ARM, IMDS)
 //   3  GatewayDaemon · CNIPlugin    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -35,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Azure: RS256 client assertions for service-principal certificates (PEM keys, X.509 thumbprints).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -68,6 +72,28 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
+        // Azure Resource Manager, AAD credentials and IMDS; no Kubernetes knowledge.
+        .target(
+            name: "Azure",
+            dependencies: [
+                "HTTPClient", logging, yams,
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            exclude: ["README.md"]
+        ),
+
+        // An in-memory Azure Resource Manager (plus IMDS and AAD token endpoints) at the wire level, for tests and
+        // the sandbox. It must not import the Azure client, so that a client bug shows up against it.
+        .target(
+            name: "ARMEmulator",
+            dependencies: [
+                hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), logging, yams,
+            ],
+            exclude: ["README.md"]
+        ),
 
         // Layer 3: the roles' libraries.
         .target(
@@ -79,13 +105,31 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "CNIPlugin", dependencies: ["Netlink", "WireGuard", "Firewall", logging], exclude: ["README.md"]),
+        // The node's cni-manager, and the plugin's client of it (the unix-socket API both sides share).
+        .target(
+            name: "CNIManager",
+            dependencies: ["CNIPlugin", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink", "WireGuard", hummingbird,
+                           serviceLifecycle, metrics, logging],
+            exclude: ["README.md"]
+        ),
+        // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
+        .target(
+            name: "Sandbox",
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            exclude: ["README.md"]
+        ),
+        // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
+        .target(
+            name: "Operator", dependencies: ["Kube", "EgressGatewayAPI", "WireGuard", logging, metrics],
+            exclude: ["README.md"]
+        ),
 
         // Layer 4: the one binary.
         .executableTarget(
             name: "egressgw",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", logging,
-                "GatewayDaemon", "Kube", serviceLifecycle,
+                "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
+                "GatewayDaemon", "Operator", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -96,7 +140,9 @@ let package = Package(
         // Developer tool: `apiserver` runs the KubeEmulator standalone for kubectl; the Sandbox extends it.
         .executableTarget(
             name: "egressgw-sandbox",
-            dependencies: ["KubeEmulator", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging],
+            dependencies: [
+                "KubeEmulator", "Sandbox", "Netlink", .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
+            ],
             exclude: ["README.md"]
         ),
         .executableTarget(
@@ -116,6 +162,17 @@ let package = Package(
         ),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
+        .testTarget(
+            name: "AzureTests",
+            dependencies: [
+                "Azure", "HTTPClient", hummingbird, logging,
+                // A throwaway certificate for the service-principal certificate flow.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(
             name: "GatewayDaemonTests",
@@ -125,7 +182,17 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(
+            name: "CNIManagerTests",
+            dependencies: ["CNIManager", "CNIPlugin", "KubeEmulator", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink",
+                           "WireGuard", metrics, logging]
+        ),
+        .testTarget(
+            name: "OperatorTests",
+            dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", metrics]
+        ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]

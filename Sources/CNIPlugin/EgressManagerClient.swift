@@ -16,6 +16,11 @@ public protocol EgressManagerClient: Sendable {
     /// Forgets the pod's registration, but only the one made for `request.containerID`: a late
     /// DEL of an old sandbox must not remove the registration of the pod's new sandbox.
     func nicDel(_ request: NicDelRequest) async throws(EgressManagerError)
+    /// Answers when the manager serves requests (STATUS).
+    func checkAvailable() async throws(EgressManagerError)
+    /// Removes the registrations of this node's sandboxes other than `validContainerIDs` (GC);
+    /// returns the pods whose registration went, as `namespace/name`.
+    func collectGarbage(validContainerIDs: [String]) async throws(EgressManagerError) -> [String]
 }
 
 /// The pod's half of the tunnel, sent to the cni-manager.
@@ -108,20 +113,24 @@ public enum EgressManagerError: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-/// The manager client of a binary that has no transport to a cni-manager: every call is
+/// The manager client when none can be made (the socket path is unusable): every call is
 /// ``EgressManagerError/unreachable(_:)``. Pods whose annotations come from the runtime and
 /// name no gateway never call it, so they pass through untouched.
 public struct UnavailableEgressManager: EgressManagerClient {
     /// The socket the config named, for the error text.
     public let socket: String
+    public let reason: String
 
-    public init(socket: String) { self.socket = socket }
-
-    private var failure: EgressManagerError {
-        .unreachable("this build has no client for the cni-manager at \(socket)")
+    public init(socket: String, reason: String) {
+        self.socket = socket
+        self.reason = reason
     }
+
+    private var failure: EgressManagerError { .unreachable("\(socket): \(reason)") }
 
     public func podAnnotations(of pod: PodReference) async throws(EgressManagerError) -> [String: String] { throw failure }
     public func nicAdd(_ request: NicAddRequest) async throws(EgressManagerError) -> GatewayAssignment { throw failure }
     public func nicDel(_ request: NicDelRequest) async throws(EgressManagerError) { throw failure }
+    public func checkAvailable() async throws(EgressManagerError) { throw failure }
+    public func collectGarbage(validContainerIDs: [String]) async throws(EgressManagerError) -> [String] { throw failure }
 }

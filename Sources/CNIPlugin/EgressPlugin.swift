@@ -50,16 +50,6 @@ public struct EgressPlugin: CNIHandler {
         self.manager = manager
     }
 
-    /// Available whenever the binary runs: a pod without the annotation never needs the
-    /// cni-manager, so its absence must not make the runtime report the node's network as not
-    /// ready (which a STATUS error does).
-    public func status(_ request: CNIRequest) async throws(CNIError) {}
-
-    /// Not implemented until the cni-manager can say which PodEndpoints are stale.
-    public func garbageCollect(_ request: CNIRequest) async throws(CNIError) {
-        throw CNIError(code: .notImplemented, message: "egressgw-cni does not implement GC yet")
-    }
-
     // MARK: Shared steps
 
     /// The pod's gateway name, or nil when the pod does not use a gateway. The annotations come

@@ -34,10 +34,13 @@ public struct NetworkConfig: Sendable {
     public var excludedCIDRs: [String]
     /// `managerSocket`: the cni-manager's unix socket.
     public var managerSocket: String
+    /// GC's `cni.dev/valid-attachments`, reduced to their container IDs; nil outside GC.
+    public var validContainerIDs: [String]?
 
     public init(cniVersion: CNIVersion = .current, name: String, type: String, ipamType: String = "",
                 prevResult: CNIResult? = nil, podAnnotations: [String: String]? = nil,
-                excludedCIDRs: [String] = [], managerSocket: String = NetworkConfig.defaultManagerSocket) {
+                excludedCIDRs: [String] = [], managerSocket: String = NetworkConfig.defaultManagerSocket,
+                validContainerIDs: [String]? = nil) {
         self.cniVersion = cniVersion
         self.name = name
         self.type = type
@@ -46,6 +49,7 @@ public struct NetworkConfig: Sendable {
         self.podAnnotations = podAnnotations
         self.excludedCIDRs = excludedCIDRs
         self.managerSocket = managerSocket
+        self.validContainerIDs = validContainerIDs
     }
 
     /// Parses standard input. Not JSON: code 6; a version this plugin does not speak: code 1;
@@ -77,7 +81,8 @@ public struct NetworkConfig: Sendable {
             cniVersion: version, name: name, type: wire.type ?? "", ipamType: wire.ipam?.type ?? "",
             prevResult: prevResult, podAnnotations: wire.runtimeConfig?.podAnnotations,
             excludedCIDRs: wire.excludedCIDRs ?? [],
-            managerSocket: wire.managerSocket.flatMap { $0.isEmpty ? nil : $0 } ?? defaultManagerSocket)
+            managerSocket: wire.managerSocket.flatMap { $0.isEmpty ? nil : $0 } ?? defaultManagerSocket,
+            validContainerIDs: wire.validAttachments?.map(\.containerID))
     }
 
     /// libcni's network-name rule: `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`.
@@ -109,8 +114,15 @@ public struct NetworkConfig: Sendable {
         let ipam: IPAM?
         let prevResult: CNIResult?
         let runtimeConfig: RuntimeConfig?
+        struct Attachment: Decodable { let containerID: String }
         let excludedCIDRs: [String]?
         let managerSocket: String?
+        let validAttachments: [Attachment]?
+
+        enum CodingKeys: String, CodingKey {
+            case cniVersion, name, type, ipam, prevResult, runtimeConfig, excludedCIDRs, managerSocket
+            case validAttachments = "cni.dev/valid-attachments"
+        }
     }
 }
 

@@ -52,7 +52,7 @@ struct WireGuardPeersBenchmark: ParsableCommand {
         defer { try? client.deleteDevice(named: device) }
         try links.setLinkUp(device)
         let linkIndex = try links.link(named: device).index
-        print("create device: \(format(creation))")
+        print("create device: \(ProcessMeasurements.format(creation))")
 
         // Random 32-byte strings are valid Curve25519 public keys; deriving them from private
         // keys would only add key-generation time that a gateway does not spend.
@@ -68,43 +68,31 @@ struct WireGuardPeersBenchmark: ParsableCommand {
                 routes.append(Route(destination: host, linkIndex: linkIndex))
             }
         }
-        print("prepare \(count) peer configurations and routes: \(format(preparation)) (not counted)")
+        print("prepare \(count) peer configurations and routes: \(ProcessMeasurements.format(preparation)) (not counted)")
 
         let configure = try clock.measure {
             try client.configure(named: device, DeviceConfiguration(privateKey: try PrivateKey.generate(), listenPort: 51999, peers: peers))
         }
-        print("phase 1, configure \(count) peers (one batched call): \(format(configure))")
+        print("phase 1, configure \(count) peers (one batched call): \(ProcessMeasurements.format(configure))")
 
         let routing = try clock.measure { try links.replaceRoutes(routes) }
-        print("phase 2, replace \(count) /32 routes via \(device) (batched): \(format(routing))")
-        print("phases 1+2: \(format(configure + routing))")
+        print("phase 2, replace \(count) /32 routes via \(device) (batched): \(ProcessMeasurements.format(routing))")
+        print("phases 1+2: \(ProcessMeasurements.format(configure + routing))")
 
         var readBack = 0
         let reading = try clock.measure { readBack = try client.device(named: device).peers.count }
         let routeCount = try links.routes(linkIndex: linkIndex).count { $0.destination?.prefixLength == 32 }
-        print("check: device reports \(readBack) peers (read in \(format(reading))), kernel has \(routeCount) /32 routes on \(device)")
+        print("check: device reports \(readBack) peers (read in \(ProcessMeasurements.format(reading))), kernel has \(routeCount) /32 routes on \(device)")
 
         // ru_maxrss survives execve, so under `swift run` it also holds SwiftPM's own peak from
         // before it exec'd this program; VmHWM belongs to this program's address space only.
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let highWater = peakMemory(ofProcess: "self").map { "\($0 / 1024) MiB" } ?? "unknown"
+        let highWater = ProcessMeasurements.peakMemory().map { "\($0 / 1024) MiB" } ?? "unknown"
         print("peak memory, egressgw-bench: VmHWM \(highWater), getrusage ru_maxrss \(usage.ru_maxrss / 1024) MiB")
-        if let daemon = daemonProcess(device), let peak = peakMemory(ofProcess: daemon) {
+        if let daemon = daemonProcess(device), let peak = ProcessMeasurements.peakMemory(ofProcess: daemon) {
             print("peak memory, \(userspaceExecutable) daemon serving \(device): VmHWM \(peak / 1024) MiB")
         }
-    }
-
-    private func format(_ duration: Duration) -> String {
-        let parts = duration.components
-        let milliseconds = Double(parts.seconds) * 1000 + Double(parts.attoseconds) / 1e15
-        return milliseconds >= 1000 ? "\(rounded(milliseconds / 1000)) s" : "\(rounded(milliseconds)) ms"
-    }
-
-    private func rounded(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// The pid of the userspace daemon serving `device` (command line `<executable> <device>`);
@@ -114,31 +102,10 @@ struct WireGuardPeersBenchmark: ParsableCommand {
         defer { closedir(directory) }
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard Int(name) != nil, let cmdline = readFile("/proc/\(name)/cmdline") else { continue }
+            guard Int(name) != nil, let cmdline = ProcessMeasurements.readFile("/proc/\(name)/cmdline") else { continue }
             let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             if arguments.count == 2, arguments[1] == device { return name }
         }
         return nil
-    }
-
-    /// `VmHWM` (KiB), the peak resident set of a process's current address space.
-    private func peakMemory(ofProcess process: String) -> Int? {
-        guard let status = readFile("/proc/\(process)/status") else { return nil }
-        let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-        return line.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }
-    }
-
-    private func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return bytes
     }
 }

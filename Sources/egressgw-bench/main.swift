@@ -1,20 +1,26 @@
 import ArgumentParser
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
-/// Benchmarks of the node networking toolkit and the gateway daemon against the real kernel. Not tests: they print
-/// figures and assert nothing about time.
+/// Benchmarks of egressgw's building blocks on this machine. Not tests: they print figures and assert
+/// nothing about time.
 struct EgressgwBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egressgw-bench",
-        abstract: "Measure egressgw's node networking operations on this machine (needs root).",
-        subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self])
+        abstract: "Measure egressgw's node networking, gateway daemon and Kubernetes client operations on this machine.",
+        subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self, KubeInformerBenchmark.self])
 }
 
-// Parsed and run by hand, as in egressgw's main.swift: `main()` called from top-level code picks
-// the synchronous overload, which refuses an asynchronous subcommand.
+// As in egressgw's main: `AsyncParsableCommand.main()` refuses to run on Linux without an availability
+// annotation, and `run()` on an existential picks the synchronous overload; a generic parameter picks the async one.
 func runAsync<Command: AsyncParsableCommand>(_ command: Command) async throws {
     var command = command
     try await command.run()
 }
+
+// Line by line, so that progress shows when the output goes to a pipe or a file.
+setvbuf(stdout, nil, _IOLBF, 0)
 
 do {
     var command = try EgressgwBench.parseAsRoot()

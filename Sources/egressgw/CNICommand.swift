@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNIManager
 import CNIPlugin
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -19,9 +20,13 @@ struct CNICommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "egressgw.cni")
-        // No transport to the cni-manager exists yet: annotated pods fail with "cni-manager
-        // unreachable", pods whose annotations the runtime passes and that have none pass through.
-        let plugin = EgressPlugin(logger: logger) { config in UnavailableEgressManager(socket: config.managerSocket) }
+        let plugin = EgressPlugin(logger: logger) { config in
+            do throws(EgressManagerError) {
+                return try ManagerSocketClient(socketPath: config.managerSocket)
+            } catch {
+                return UnavailableEgressManager(socket: config.managerSocket, reason: "\(error)")
+            }
+        }
         try await CNIInvocation(plugin: "egressgw-cni", version: BuildInfo.version, handler: plugin, logger: logger)
             .answer(environment: ProcessInfo.processInfo.environment)
     }

@@ -10,7 +10,10 @@ struct Egressgw: AsyncParsableCommand {
             kube-egress-cni, kube-egress-cni-ipam), the binary runs the matching CNI plugin.
             """,
         version: BuildInfo.version,
-        subcommands: [VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self, GatewayCommand.self]
+        subcommands: [
+            VersionCommand.self, CRDsCommand.self, CNICommand.self, CNIIPAMCommand.self, CNIManagerCommand.self,
+            GatewayCommand.self, OperatorCommand.self,
+        ]
     )
 }
 

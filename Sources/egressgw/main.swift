@@ -2,7 +2,7 @@ import ArgumentParser
 
 // The container runtime executes the CNI plugins by file name, so the role can come from argv[0]
 // (a symlink to this binary) as well as from a subcommand; rewrite before the parser sees it.
-let arguments = InvocationName.arguments(from: CommandLine.arguments)
+let arguments = OperatorCommand.goStyleBooleans(InvocationName.arguments(from: CommandLine.arguments))
 
 // Parsed and run here rather than through `Egressgw.main(_:)`: for that call, and for `run()` on an
 // `any AsyncParsableCommand`, the compiler picks ParsableCommand's synchronous overload, which only

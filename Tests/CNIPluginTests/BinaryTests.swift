@@ -21,14 +21,14 @@ struct BinaryTests {
         }
     }
 
-    @Test("STATUS succeeds without any cni-manager; GC answers code 101", .enabled(if: FileManager.default.isExecutableFile(atPath: Binary.path)))
-    func statusAndGC() throws {
-        let config = Array(#"{"cniVersion":"1.1.0","name":"n","type":"egressgw-cni"}"#.utf8)
+    @Test("STATUS without a cni-manager: code 50 naming the socket", .enabled(if: FileManager.default.isExecutableFile(atPath: Binary.path)))
+    func statusWithoutManager() throws {
+        let config = Array(#"{"cniVersion":"1.1.0","name":"n","type":"egressgw-cni","managerSocket":"/nonexistent/egw/cni.sock"}"#.utf8)
         let status = try NetworkNamespace.process.execute(Binary.path, ["cni"], input: config, environment: ["CNI_COMMAND": "STATUS"])
-        #expect(status.exitCode == 0 && status.stdout.isEmpty)
-        let gc = try NetworkNamespace.process.execute(Binary.path, ["cni"], input: config, environment: ["CNI_COMMAND": "GC"])
-        #expect(gc.exitCode == 1)
-        #expect(try object(gc.stdout)["code"] as? Int == 101)
+        #expect(status.exitCode == 1)
+        let error = try object(status.stdout)
+        #expect(error["code"] as? Int == 50)
+        #expect((error["msg"] as? String)?.contains("/nonexistent/egw/cni.sock") == true, "\(status.stdout)")
     }
 }
 

@@ -161,14 +161,20 @@ struct EdgeCaseTests {
         #expect(await run(FakeManager(), environment("CHECK"), try config(annotations: [:])) == .reply(""))
     }
 
-    @Test("STATUS succeeds without the manager; GC is not implemented yet (code 101)")
+    @Test("STATUS asks the manager: code 50 when it does not answer; GC sends the valid sandboxes")
     func statusAndGC() async throws {
         let manager = FakeManager()
-        manager.update { $0.annotationsFailure = .unreachable("down") }
         #expect(await run(manager, environment("STATUS"), try config("1.1.0", previous: nil)) == .reply(""))
-        let gc = try error(await run(manager, environment("GC"), try config("1.1.0", previous: nil)))
-        #expect(gc.code == .notImplemented)
-        #expect(manager.calls.isEmpty)
+        manager.update { $0.statusFailure = .unreachable("down") }
+        let status = try error(await run(manager, environment("STATUS"), try config("1.1.0", previous: nil)))
+        #expect(status.code == .pluginNotAvailable)
+        #expect(status.message.contains("down"))
+        let attachments: [[String: Any]] = [["containerID": "1234567890abcdef", "ifname": "eth0"]]
+        // No host namespace to scan for leftover links: this test must not touch the machine's.
+        #expect(await run(manager, environment("GC"),
+                          try config("1.1.0", previous: nil, extra: ["cni.dev/valid-attachments": attachments]),
+                          hostNamespace: NetworkNamespace(path: "/nonexistent/egw-gc-none")) == .reply(""))
+        #expect(manager.calls == [.status, .status, .garbageCollect(["1234567890abcdef"])])
     }
 
     @Test("manager errors map to CNI codes: unreachable and not ready 11, rejected 7")

@@ -11,6 +11,8 @@ final class FakeManager: EgressManagerClient {
         case annotations(PodReference)
         case nicAdd(NicAddRequest)
         case nicDel(NicDelRequest)
+        case status
+        case garbageCollect([String])
     }
 
     struct State {
@@ -20,6 +22,8 @@ final class FakeManager: EgressManagerClient {
         var annotationsFailure: EgressManagerError?
         var nicAddFailure: EgressManagerError?
         var nicDelFailure: EgressManagerError?
+        var statusFailure: EgressManagerError?
+        var collected: [String] = []
     }
 
     private let state: Mutex<State>
@@ -69,5 +73,20 @@ final class FakeManager: EgressManagerClient {
             return state.nicDelFailure
         }
         if let failure { throw failure }
+    }
+
+    func checkAvailable() async throws(EgressManagerError) {
+        let failure = state.withLock { state in
+            state.calls.append(.status)
+            return state.statusFailure
+        }
+        if let failure { throw failure }
+    }
+
+    func collectGarbage(validContainerIDs: [String]) async throws(EgressManagerError) -> [String] {
+        state.withLock { state in
+            state.calls.append(.garbageCollect(validContainerIDs))
+            return state.collected
+        }
     }
 }

@@ -1,0 +1,234 @@
+import EgressGatewayAPI
+import Kube
+import Logging
+
+/// Reconciles a GatewayLBConfiguration (spec §3): its pool's frontend and backend and its own UDP rule and HTTP
+/// probe on the internal load balancer, its GatewayVMConfiguration child, and its status (frontend IP, port, egress
+/// prefix copied up from the VM configuration, and `Ready`). Events go on the owning SGC, as in Go.
+///
+/// Differences from Go (spec §8.2): status-write errors fail the pass; an SGC or pool that is already gone does not
+/// hold the finalizer forever: what can be cleaned is cleaned, a Warning says what could not, and the object is
+/// released. The LB is written only when the computed one differs from the one read.
+public struct GatewayLBConfigurationReconciler: Sendable {
+    public static let component = "gatewayLBConfiguration-controller"
+
+    let client: KubeClient
+    let settings: OperatorSettings
+    let fabric: any GatewayFabric
+    let sgcs: ObjectStore<StaticGatewayConfiguration>
+    let lbConfigurations: ObjectStore<GatewayLBConfiguration>
+    let vmConfigurations: ObjectStore<GatewayVMConfiguration>
+    let events: EventRecorder
+    let metrics: ReconcileMetrics
+    let logger: Logger
+
+    public init(client: KubeClient, settings: OperatorSettings, fabric: any GatewayFabric,
+                sgcs: ObjectStore<StaticGatewayConfiguration>, lbConfigurations: ObjectStore<GatewayLBConfiguration>,
+                vmConfigurations: ObjectStore<GatewayVMConfiguration>, events: EventRecorder,
+                metrics: ReconcileMetrics, logger: Logger = Logger(label: "egressgw.operator.lb")) {
+        self.client = client
+        self.settings = settings
+        self.fabric = fabric
+        self.sgcs = sgcs
+        self.lbConfigurations = lbConfigurations
+        self.vmConfigurations = vmConfigurations
+        self.events = events
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        guard let lbConfiguration = lbConfigurations.get(key) else { return .done }
+        let sgc = sgcs.get(key)
+        let resource = "\(key.namespace)/\(key.name)"
+        let cloud = settings.cloud
+        if lbConfiguration.metadata.isBeingDeleted {
+            guard lbConfiguration.metadata.hasFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration) else {
+                return .done
+            }
+            return try await metrics.measure(.deleteGatewayLBConfiguration, resource: resource,
+                                             subscription: cloud.subscriptionID,
+                                             resourceGroup: cloud.loadBalancerResourceGroup) {
+                do {
+                    return try await release(lbConfiguration, sgc: sgc)
+                } catch {
+                    await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayLBConfigurationError",
+                                 message: "\(error)")
+                    throw error
+                }
+            }
+        }
+        // Go needs the SGC even here and requeues forever without it; its deletion will garbage-collect this one.
+        guard let sgc else { return .done }
+        return try await metrics.measure(.reconcileGatewayLBConfiguration, resource: resource,
+                                         subscription: cloud.subscriptionID,
+                                         resourceGroup: cloud.loadBalancerResourceGroup) {
+            do {
+                try await provision(lbConfiguration, sgc: sgc)
+            } catch {
+                await record(on: sgc, type: Event.warning, reason: "ReconcileGatewayLBConfigurationError",
+                             message: "\(error)")
+                try? await writeStatus(lbConfiguration, ready: ReadyState(
+                    reason: .waitingForLoadBalancer, message: "\(error)"), from: lbConfiguration)
+                throw error
+            }
+            await record(on: sgc, type: Event.normal, reason: "ReconcileGatewayLBConfigurationSuccess",
+                         message: "GatewayLBConfiguration reconciled")
+            return .done
+        }
+    }
+
+    private func target(_ lbConfiguration: GatewayLBConfiguration, pool: GatewayPool) -> LoadBalancerTarget {
+        // The probe path names the SGC by the owner reference that carries the LB configuration's own name.
+        let sgcUID = lbConfiguration.metadata.ownerReferences.first { $0.name == lbConfiguration.metadata.name }?.uid ?? ""
+        return LoadBalancerTarget(
+            poolID: pool.id, ruleName: lbConfiguration.metadata.uid,
+            probePath: EgressGateway.probePath(staticGatewayConfigurationUID: sgcUID),
+            probePort: settings.gatewayLBProbePort, cloud: settings.cloud)
+    }
+
+    // MARK: Provisioning
+
+    private func provision(_ observed: GatewayLBConfiguration, sgc: StaticGatewayConfiguration) async throws {
+        var lbConfiguration = observed
+        if lbConfiguration.metadata.addFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration) {
+            do {
+                lbConfiguration = try await client.resource(GatewayLBConfiguration.self).update(lbConfiguration)
+            } catch {
+                throw error.during("add the finalizer to GatewayLBConfiguration \(observed.objectKey)")
+            }
+        }
+        let pool = try await GatewayPoolResolver.resolve(lbConfiguration.spec, fabric: fabric)
+        let target = target(lbConfiguration, pool: pool)
+        let current = try await fabric.loadBalancer()
+        var subnet: String?
+        if LoadBalancerPlan.needsFrontend(current, target: target) { subnet = try await fabric.frontendSubnetID() }
+        let plan = try LoadBalancerPlan.provision(current, target: target, subnetID: subnet)
+        var frontendIP = plan.frontendIP
+        if plan.changed {
+            let stored = try await fabric.putLoadBalancer(plan.loadBalancer)
+            frontendIP = stored.frontends.first { pool.id.equalFold($0.name) }?.privateIPAddress
+        }
+        guard let frontendIP, !frontendIP.isEmpty else { throw LoadBalancerError.frontendIPMissing }
+
+        // The backend pool exists now, so the VM configuration's ipconfigs can reference it.
+        let vmConfiguration = try await reconcileVMConfiguration(of: lbConfiguration)
+        var updated = lbConfiguration
+        var status = updated.status ?? GatewayLBConfigurationStatus()
+        status.frontendIp = frontendIP
+        status.serverPort = plan.port
+        var ready = ReadyState(reason: .waitingForGatewayIPs, message: "waiting for the gateway egress IPs")
+        if let vmConfiguration, !vmConfiguration.metadata.isBeingDeleted, let vmStatus = vmConfiguration.status {
+            status.egressIpPrefix = vmStatus.egressIpPrefix
+            // A VM configuration the Go operator wrote has no condition: its egress prefix says it all.
+            if let child = vmStatus.readyCondition, child.status != .true,
+                let reason = ReadyReason(rawValue: child.reason)
+            {
+                ready = ReadyState(reason: reason, message: child.message)
+            } else if !vmStatus.egressIpPrefix.isEmpty {
+                ready = .provisioned
+            }
+        }
+        updated.status = status
+        try await writeStatus(updated, ready: ready, from: lbConfiguration)
+    }
+
+    /// Creates or updates the VM configuration; nil while the cache lags behind a create.
+    private func reconcileVMConfiguration(of lbConfiguration: GatewayLBConfiguration) async throws
+        -> GatewayVMConfiguration?
+    {
+        let api = client.resource(GatewayVMConfiguration.self)
+        let owner = OwnerReference(controlledBy: lbConfiguration)
+        guard var child = vmConfigurations.get(lbConfiguration.objectKey) else {
+            var created = GatewayVMConfiguration(
+                metadata: ObjectMeta(name: lbConfiguration.metadata.name, namespace: lbConfiguration.metadata.namespace),
+                spec: GatewayVMConfigurationSpec(copying: lbConfiguration.spec))
+            created.metadata.ownerReferences = [owner]
+            do {
+                return try await api.create(created)
+            } catch .alreadyExists {
+                return nil
+            } catch {
+                throw error.during("create GatewayVMConfiguration \(lbConfiguration.objectKey)")
+            }
+        }
+        if let controller = child.metadata.controllerReference, controller.uid != lbConfiguration.metadata.uid {
+            throw OperatorError.ownedByAnother(child: "GatewayVMConfiguration \(lbConfiguration.objectKey)",
+                                               owner: "\(controller.kind) \(controller.name) (uid \(controller.uid))")
+        }
+        let before = child
+        child.spec.copyTarget(from: lbConfiguration.spec)
+        if child.metadata.controllerReference == nil { child.metadata.ownerReferences.append(owner) }
+        guard child != before else { return child }
+        do {
+            return try await api.update(child)
+        } catch {
+            throw error.during("update GatewayVMConfiguration \(lbConfiguration.objectKey)")
+        }
+    }
+
+    private func writeStatus(_ lbConfiguration: GatewayLBConfiguration, ready: ReadyState,
+                             from observed: GatewayLBConfiguration) async throws {
+        var updated = lbConfiguration
+        var status = updated.status ?? GatewayLBConfigurationStatus()
+        status.setReady(ready, generation: lbConfiguration.metadata.generation)
+        updated.status = status
+        guard updated.status != observed.status else { return }
+        do {
+            _ = try await client.resource(GatewayLBConfiguration.self).updateStatus(updated)
+        } catch {
+            throw error.during("update the status of GatewayLBConfiguration \(lbConfiguration.objectKey)")
+        }
+    }
+
+    // MARK: Deletion
+
+    /// Waits for the VM configuration to go (it releases the ipconfigs that reference the backend), then removes
+    /// this configuration's rule and probe, and the pool's frontend and backend when no rule uses them.
+    private func release(_ lbConfiguration: GatewayLBConfiguration,
+                         sgc: StaticGatewayConfiguration?) async throws -> ReconcileResult {
+        do {
+            if try await client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
+                .delete(lbConfiguration.metadata.name) != nil
+            {
+                return .done
+            }
+        } catch .notFound {
+        } catch {
+            throw error.during("delete GatewayVMConfiguration \(lbConfiguration.objectKey)")
+        }
+        if let current = try await fabric.loadBalancer() {
+            let target: LoadBalancerTarget
+            do {
+                target = self.target(lbConfiguration, pool: try await GatewayPoolResolver.resolve(
+                    lbConfiguration.spec, fabric: fabric))
+            } catch let error as GatewayPoolError {
+                // The pool is gone, and with it the frontend's users; the rule and probe can still go by name.
+                await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayLBConfigurationError",
+                             message: "\(error); removing the rule and probe only")
+                target = LoadBalancerTarget(poolID: "", ruleName: lbConfiguration.metadata.uid, probePath: "",
+                                            probePort: settings.gatewayLBProbePort, cloud: settings.cloud)
+            }
+            switch target.poolID.isEmpty ? LoadBalancerPlan.releaseRuleOnly(current, target: target)
+                : LoadBalancerPlan.release(current, target: target) {
+            case .unchanged: break
+            case .put(let released): _ = try await fabric.putLoadBalancer(released)
+            case .delete: try await fabric.deleteLoadBalancer()
+            }
+        }
+        var released = lbConfiguration
+        released.metadata.removeFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration)
+        do {
+            _ = try await client.resource(GatewayLBConfiguration.self).update(released)
+        } catch .notFound {
+        } catch {
+            throw error.during("remove the finalizer of GatewayLBConfiguration \(lbConfiguration.objectKey)")
+        }
+        return .done
+    }
+
+    private func record(on sgc: StaticGatewayConfiguration?, type: String, reason: String, message: String) async {
+        guard let sgc else { return }
+        await events.record(sgc, type: type, reason: reason, message: message)
+    }
+}

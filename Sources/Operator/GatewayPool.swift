@@ -1,0 +1,72 @@
+import EgressGatewayAPI
+
+/// The gateway nodes one configuration targets: a VMSS, or an AKS "VirtualMachines" agent pool.
+public struct GatewayPool: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case scaleSet(resourceGroup: String, name: String)
+        case virtualMachines(nodepoolName: String)
+    }
+
+    public var kind: Kind
+    /// The LB frontend and backend name: the VMSS `uniqueId`, or the UUIDv3 of the node pool name.
+    public var id: String
+    /// Prefix length from the pool's `aks-managed-gatewayIPPrefixSize` tag or the VMSS profile; nil when not given.
+    public var prefixLength: Int32?
+
+    public init(kind: Kind, id: String, prefixLength: Int32? = nil) {
+        self.kind = kind
+        self.id = id
+        self.prefixLength = prefixLength
+    }
+}
+
+/// Why no gateway pool was found; the texts are the Go operator's.
+public enum GatewayPoolError: Error, Equatable, CustomStringConvertible {
+    case notFound(nodepoolName: String)
+    case scaleSetNotFound(resourceGroup: String, name: String)
+    case missingUniqueID(nodepoolName: String, vmssName: String, vmssResourceGroup: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let nodepool): "gateway agent pool not found (gatewayNodepoolName \(nodepool))"
+        case .scaleSetNotFound(let group, let name): "gateway vmss \(group)/\(name) not found"
+        case .missingUniqueID(let nodepool, let name, let group):
+            "gateway node pool does not have UID. gatewayPoolName=\(nodepool), vmssName=\(name), vmssResourceGroup=\(group)"
+        }
+    }
+}
+
+/// Finds the gateway pool of a spec. Both controllers use this one function and so one order, VMSS first (Go's
+/// LB and VM controllers disagree, spec §8.2 item 4, which splits a pool matching both).
+public enum GatewayPoolResolver {
+    public static let poolNameTag = "aks-managed-poolName"
+    public static let prefixSizeTag = "aks-managed-gatewayIPPrefixSize"
+
+    public static func resolve(_ spec: some GatewayTargetSpec, fabric: some GatewayFabric) async throws -> GatewayPool {
+        let nodepool = spec.gatewayNodepoolName
+        guard !nodepool.isEmpty else {
+            let profile = spec.gatewayVmssProfile
+            guard let vmss = try await fabric.scaleSet(resourceGroup: profile.vmssResourceGroup, name: profile.vmssName)
+            else { throw GatewayPoolError.scaleSetNotFound(resourceGroup: profile.vmssResourceGroup, name: profile.vmssName) }
+            return try pool(of: vmss, nodepool: "", prefixLength: profile.publicIpPrefixSize)
+        }
+        if let vmss = try await fabric.scaleSets().first(where: { nodepool.equalFold($0.tags[poolNameTag]) }) {
+            return try pool(of: vmss, nodepool: nodepool, prefixLength: vmss.tags[prefixSizeTag].flatMap { Int32($0) })
+        }
+        if let vm = try await fabric.virtualMachines().first(where: { nodepool.equalFold($0.tags[poolNameTag]) }) {
+            return GatewayPool(kind: .virtualMachines(nodepoolName: nodepool),
+                               id: EgressGateway.vmPoolID(nodepoolName: nodepool),
+                               prefixLength: vm.tags[prefixSizeTag].flatMap { Int32($0) })
+        }
+        throw GatewayPoolError.notFound(nodepoolName: nodepool)
+    }
+
+    private static func pool(of vmss: ScaleSetSummary, nodepool: String, prefixLength: Int32?) throws -> GatewayPool {
+        guard !vmss.uniqueID.isEmpty else {
+            throw GatewayPoolError.missingUniqueID(nodepoolName: nodepool, vmssName: vmss.name,
+                                                   vmssResourceGroup: vmss.resourceGroup)
+        }
+        return GatewayPool(kind: .scaleSet(resourceGroup: vmss.resourceGroup, name: vmss.name), id: vmss.uniqueID,
+                           prefixLength: prefixLength)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Netlink
+import Testing
+@testable import Sandbox
+
+enum SandboxTestSupport {
+    static let isRoot = geteuid() == 0
+    static let rootMessage: Comment = "needs root (network namespaces, links, iptables): run the tests as root"
+
+    /// A layout whose names no user run (`egsb-…`) and no other test share; no host link, so tests
+    /// can run next to a user's sandbox.
+    static func layout(workers: Int, gateways: Int) throws -> SandboxLayout {
+        let id = String(UInt32.random(in: 0..<0xffffff), radix: 16)
+        return try SandboxLayout(runID: id, namePrefix: "egst", workers: workers, gateways: gateways, hostControlLink: false)
+    }
+
+    /// Builds a topology, runs `body`, and removes everything, checking that nothing is left.
+    static func withTopology<T>(workers: Int, gateways: Int, _ body: (SandboxLayout) throws -> T) throws -> T {
+        let layout = try layout(workers: workers, gateways: gateways)
+        try Topology.create(layout)
+        defer {
+            #expect(Topology.destroy(layout).isEmpty)
+            #expect(Topology.leftovers(namePrefix: layout.prefix, hostLinks: false).isEmpty)
+        }
+        return try body(layout)
+    }
+
+    static func withTopology<T>(workers: Int, gateways: Int, _ body: (SandboxLayout) async throws -> T) async throws -> T {
+        let layout = try layout(workers: workers, gateways: gateways)
+        try Topology.create(layout)
+        defer {
+            #expect(Topology.destroy(layout).isEmpty)
+            #expect(Topology.leftovers(namePrefix: layout.prefix, hostLinks: false).isEmpty)
+        }
+        return try await body(layout)
+    }
+}
