@@ -17,7 +17,11 @@ extension GatewayDaemon {
             if await ledger.port(ofReadyGateway: key) != nil { await cleanUp() }
             return .done
         }
-        guard desired.serves(gateway) else { return .done }
+        guard desired.serves(gateway) else {
+            // No longer for this node (its pool changed): its link goes now, not at the next tick.
+            if await ledger.port(ofReadyGateway: key) != nil { await cleanUp() }
+            return .done
+        }
         if gateway.metadata.isBeingDeleted {
             await cleanUp()
             return .done
