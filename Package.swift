@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "GatewayDaemon",
             dependencies: [
-                "Netlink", "WireGuard", "Firewall", "Kube", "EgressGatewayAPI", "CMnl", logging, hummingbird,
+                "Netlink", "WireGuard", "Firewall", "Kube", "EgressGatewayAPI", "Azure", "CMnl", logging, metrics, hummingbird,
                 serviceLifecycle,
             ],
             exclude: ["README.md"]
@@ -129,7 +129,7 @@ let package = Package(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
-                "GatewayDaemon", "Operator", serviceLifecycle, logging,
+                "GatewayDaemon", "Operator", "Azure", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -179,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "GatewayDaemonTests",
             dependencies: [
-                "GatewayDaemon", "Netlink", "WireGuard", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI",
+                "GatewayDaemon", "Netlink", "WireGuard", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", "Azure",
+                "ARMEmulator",
                 "HTTPClient", serviceLifecycle, logging,
             ]
         ),

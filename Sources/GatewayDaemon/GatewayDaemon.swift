@@ -98,11 +98,13 @@ public final class GatewayDaemon: Sendable {
         // The closures need `self`, which exists only once every stored property is set; they
         // reach it through this box, filled right below.
         let box = DaemonReference()
-        gatewayController = Controller(name: "staticgatewayconfiguration", informer: gatewayInformer, logger: logger) { key in
-            try await box.daemon?.reconcileGateway(key) ?? .done
+        let gatewayMetrics = ReconcileMetrics(controller: "staticgatewayconfiguration")
+        gatewayController = Controller(name: gatewayMetrics.controller, informer: gatewayInformer, logger: logger) { key in
+            try await gatewayMetrics.measure { try await box.daemon?.reconcileGateway(key) ?? .done }
         }
-        peerController = Controller(name: "podendpoint", informer: endpointInformer, logger: logger) { key in
-            try await box.daemon?.reconcilePeer(key) ?? .done
+        let peerMetrics = ReconcileMetrics(controller: "podendpoint")
+        peerController = Controller(name: peerMetrics.controller, informer: endpointInformer, logger: logger) { key in
+            try await peerMetrics.measure { try await box.daemon?.reconcilePeer(key) ?? .done }
         }
         box.set(self)
 

@@ -4,6 +4,9 @@ import Kube
 /// The gateway controller's reconcile (spec §4), and the cleanup it runs.
 extension GatewayDaemon {
     func reconcileGateway(_ key: ObjectKey) async throws -> ReconcileResult {
+        // A gateway is applied with all its peers in one batch: that needs every PodEndpoint
+        // listed first (the controller itself only waits for the informers it watches).
+        await endpointInformer.waitForSync()
         if key == Self.cleanupKey {
             await cleanUp()
             return .done
@@ -14,7 +17,11 @@ extension GatewayDaemon {
             if await ledger.port(ofReadyGateway: key) != nil { await cleanUp() }
             return .done
         }
-        guard desired.serves(gateway) else { return .done }
+        guard desired.serves(gateway) else {
+            // No longer for this node (its pool changed): its link goes now, not at the next tick.
+            if await ledger.port(ofReadyGateway: key) != nil { await cleanUp() }
+            return .done
+        }
         if gateway.metadata.isBeingDeleted {
             await cleanUp()
             return .done

@@ -1,3 +1,4 @@
+import Azure
 import EgressGatewayAPI
 import Kube
 import Netlink
@@ -22,35 +23,18 @@ public struct NodeIdentity: Hashable, Sendable {
     /// what the operator writes as `nodeName` for VM pools.
     public let nicName: String?
 
-    public static let poolNameTag = "aks-managed-poolName"
-    public static let nicNameTag = "aks-managed-nic-name"
-
     public init(computerName: String, vmScaleSetName: String, resourceGroupName: String, tagText: String) {
         self.computerName = computerName
         self.vmScaleSetName = vmScaleSetName
         self.resourceGroupName = resourceGroupName
-        tags = Self.parseTags(tagText)
-        nicName = Self.nicName(in: tagText)
+        tags = NodeTags(parsing: tagText).values
+        nicName = NodeTags.nicName(in: tagText)
     }
 
-    /// `a:b; c : d ;e` → `[a: b, c: d]`: a value holding `:` is dropped, not cut.
-    static func parseTags(_ text: String) -> [String: String] {
-        var tags: [String: String] = [:]
-        for part in text.split(separator: ";", omittingEmptySubsequences: false) {
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            guard pieces.count == 2 else { continue }
-            tags[pieces[0].trimmingWhitespace()] = pieces[1].trimmingWhitespace()
-        }
-        return tags
-    }
-
-    static func nicName(in text: String) -> String? {
-        var found: String?
-        for part in text.split(separator: ";", omittingEmptySubsequences: false) {
-            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
-            if pieces.count == 2, pieces[0] == nicNameTag { found = String(pieces[1]) }
-        }
-        return found
+    /// The identity in an instance metadata document.
+    public init(_ instance: InstanceMetadata) {
+        self.init(computerName: instance.compute.computerName, vmScaleSetName: instance.compute.vmScaleSetName,
+                  resourceGroupName: instance.compute.resourceGroupName, tagText: instance.compute.tags)
     }
 
     /// Whether `gateway` targets this node: by pool name tag when it names a node pool, else by
@@ -58,7 +42,7 @@ public struct NodeIdentity: Hashable, Sendable {
     public func isTargeted(by gateway: StaticGatewayConfiguration) -> Bool {
         let spec = gateway.spec
         if !spec.gatewayNodepoolName.isEmpty {
-            guard let pool = tags[Self.poolNameTag] else { return false }
+            guard let pool = tags[NodeTags.poolNameKey] else { return false }
             return pool.lowercased() == spec.gatewayNodepoolName.lowercased()
         }
         return spec.gatewayVmssProfile.vmssName.lowercased() == vmScaleSetName.lowercased()
@@ -93,13 +77,4 @@ public struct NodeIdentity: Hashable, Sendable {
 public struct NodeAddresses: Hashable, Sendable {
     public let primaryIP: IPAddress
     public let secondaryIP: IPAddress
-}
-
-extension Substring {
-    func trimmingWhitespace() -> String {
-        var text = self
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
-    }
 }

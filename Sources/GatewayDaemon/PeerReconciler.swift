@@ -30,10 +30,13 @@ extension GatewayDaemon {
         // daemon leaves a deleted endpoint's peer to the next sweep, and an old address's route
         // for ever). A gateway whose link is not ready keeps its peers for when it is.
         if let installed, endpoint == nil || wanted != nil || endpoint.map(DesiredState.gatewayKey) != installed.gateway {
-            do {
-                try await dataPath.removePeers([installed.peer], port: installed.port)
-            } catch {
-                throw GatewayDaemonError.dataPath(object: "PodEndpoint \(key)", cause: error)
+            // A link the cleanup deleted took its peers along.
+            if await ledger.readyGateways.values.contains(installed.port) {
+                do {
+                    try await dataPath.removePeers([installed.peer], port: installed.port)
+                } catch {
+                    throw GatewayDaemonError.dataPath(object: "PodEndpoint \(key)", cause: error)
+                }
             }
             await ledger.forgetPeer(key)
             await status.submit(.removePeers([installed.peer.publicKey.base64]))

@@ -10,7 +10,7 @@ import Synchronization
 import WireGuard
 
 /// The gateway daemon taking over a node with N PodEndpoints, against an in-process KubeEmulator
-/// on loopback, in a fresh node namespace (with a dummy `eth0`) that is removed afterwards:
+/// on loopback, in a fresh node namespace (with a veth as `eth0`) that is removed afterwards:
 /// start-up time to every peer and route installed, then the time from a new PodEndpoint's
 /// creation to its peer being installed, GatewayStatus writes per second, peak memory.
 struct GatewayBenchmark: AsyncParsableCommand {
@@ -43,7 +43,9 @@ struct GatewayBenchmark: AsyncParsableCommand {
             try? NetworkNamespace(path: NetworkNamespace.runDirectory + "/" + gatewayName).delete()
             try? node.delete()
         }
-        try node.executeChecked("ip", ["link", "add", "eth0", "type", "dummy"])
+        // A veth stands in for the uplink: this kernel has no dummy links.
+        try node.executeChecked("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "uplink-peer"])
+        try node.executeChecked("ip", ["link", "set", "uplink-peer", "up"])
         try node.executeChecked("ip", ["addr", "add", "10.0.0.5/24", "dev", "eth0"])
         try node.executeChecked("ip", ["link", "set", "eth0", "up"])
         try node.executeChecked("ip", ["link", "set", "lo", "up"])

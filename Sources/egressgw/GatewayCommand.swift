@@ -1,4 +1,5 @@
 import ArgumentParser
+import Azure
 import Foundation
 import GatewayDaemon
 import Kube
@@ -72,7 +73,7 @@ struct GatewayCommand: AsyncParsableCommand {
             implementations = UserspaceImplementations(executable: wireguardUserspaceExecutable)
         }
         let node = try GatewayNode(uplink: uplink, gatewayNamespaceName: gatewayNamespace, wireGuard: wireGuard)
-        let source = try identity.source()
+        let source = try identity.source(userAgent: kube.userAgent, logger: logger)
         let nodeIdentity = try await source.nodeIdentity(retrying: ExponentialBackoff(base: .seconds(1), cap: .seconds(30)),
                                                          logger: logger)
 
@@ -121,6 +122,9 @@ enum WireGuardBackendChoice: String, ExpressibleByArgument, CaseIterable {
 /// Where the node's identity comes from: the instance metadata service, or, off Azure (the
 /// sandbox), the values given here.
 struct NodeIdentityOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The instance metadata service's base URL.", visibility: .hidden))
+    var imdsEndpoint = IMDSClient.defaultEndpoint
+
     @Option(help: ArgumentHelp("Use this computer name instead of asking the instance metadata service.", visibility: .hidden))
     var computerName: String?
 
@@ -133,9 +137,9 @@ struct NodeIdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("VM tags as IMDS gives them (k1:v1;k2:v2).", visibility: .hidden))
     var vmTags = ""
 
-    func source() throws -> any NodeIdentitySource {
+    func source(userAgent: String, logger: Logger) throws -> any NodeIdentitySource {
         guard let computerName else {
-            throw ValidationError("the instance metadata client has not landed yet: pass --computer-name (and --vm-scale-set-name, --resource-group-name, --vm-tags)")
+            return IMDSNodeIdentity(client: try IMDSClient(endpoint: imdsEndpoint, userAgent: userAgent, logger: logger))
         }
         return FixedNodeIdentity(NodeIdentity(computerName: computerName, vmScaleSetName: vmScaleSetName,
                                               resourceGroupName: resourceGroupName, tagText: vmTags))

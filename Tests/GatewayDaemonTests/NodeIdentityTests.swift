@@ -1,3 +1,5 @@
+import ARMEmulator
+import Azure
 import EgressGatewayAPI
 import GatewayDaemon
 import Kube
@@ -49,5 +51,25 @@ struct NodeIdentityTests {
         #expect(try byNIC.addresses(in: configuration, of: key).secondaryIP.description == "10.0.0.8")
         let stranger = NodeIdentity(computerName: "VM0", vmScaleSetName: "", resourceGroupName: "", tagText: "")
         #expect(throws: GatewayDaemonError.self, "names compare exactly") { try stranger.addresses(in: configuration, of: key) }
+    }
+
+    /// The identity as the instance metadata service gives it (emulated over HTTP).
+    @Test(.timeLimit(.minutes(1))) func fromInstanceMetadata() async throws {
+        let imds = IMDSEmulator(authority: TokenAuthority())
+        imds.register(IMDSEmulator.Instance(
+            name: "aks-gwpool-12345678-vmss_0", computerName: "aks-gwpool-12345678-vmss000000", subscriptionID: "sub",
+            resourceGroup: "MC_rg", location: "westeurope", scaleSetName: "aks-gwpool-12345678-vmss",
+            resourceID: "/subscriptions/sub/resourceGroups/MC_rg/providers/Microsoft.Compute/virtualMachineScaleSets/x/virtualMachines/0",
+            tags: ["aks-managed-poolName": "gwpool", "aks-managed-nic-name": "nic-0"], privateIP: "10.224.0.4",
+            subnetAddress: "10.224.0.0", subnetPrefixLength: 16), forCallerAddress: "127.0.0.1")
+        let server = try await imds.start()
+        let source = IMDSNodeIdentity(client: try IMDSClient(endpoint: server.url))
+        let identity = try await source.nodeIdentity()
+        await server.stop()
+        #expect(identity.computerName == "aks-gwpool-12345678-vmss000000")
+        #expect(identity.vmScaleSetName == "aks-gwpool-12345678-vmss")
+        #expect(identity.resourceGroupName == "MC_rg")
+        #expect(identity.tags["aks-managed-poolName"] == "gwpool")
+        #expect(identity.nicName == "nic-0")
     }
 }
