@@ -101,15 +101,27 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         let pool = try await GatewayPoolResolver.resolve(lbConfiguration.spec, fabric: fabric)
         let target = target(lbConfiguration, pool: pool)
         let current = try await fabric.loadBalancer()
+        // The load balancer is shared: one pass puts every waiting configuration in, so that a wave of new SGCs
+        // costs one PUT (and their VM configurations then appear together, which batches the VMSS writes too).
+        var desired = current
         var subnet: String?
-        if LoadBalancerPlan.needsFrontend(current, target: target) { subnet = try await fabric.frontendSubnetID() }
-        let plan = try LoadBalancerPlan.provision(current, target: target, subnetID: subnet)
-        var frontendIP = plan.frontendIP
-        if plan.changed {
-            let stored = try await fabric.putLoadBalancer(plan.loadBalancer)
-            frontendIP = stored.frontends.first { pool.id.equalFold($0.name) }?.privateIPAddress
+        for next in try await [target] + siblingTargets(of: lbConfiguration, resolved: pool) {
+            if subnet == nil, LoadBalancerPlan.needsFrontend(desired, target: next) {
+                subnet = try await fabric.frontendSubnetID()
+            }
+            if next == target {
+                desired = try LoadBalancerPlan.provision(desired, target: next, subnetID: subnet).loadBalancer
+            } else if let planned = try? LoadBalancerPlan.provision(desired, target: next, subnetID: subnet) {
+                // A sibling that cannot fit is left out; it reports that in its own pass.
+                desired = planned.loadBalancer
+            }
         }
-        guard let frontendIP, !frontendIP.isEmpty else { throw LoadBalancerError.frontendIPMissing }
+        if let desired, desired != current { _ = try await fabric.putLoadBalancer(desired) }
+        // Read back through the plan: an unchanged result gives this configuration's port and frontend IP.
+        let plan = try LoadBalancerPlan.provision(try await fabric.loadBalancer(), target: target, subnetID: subnet)
+        guard let frontendIP = plan.frontendIP, !frontendIP.isEmpty else {
+            throw LoadBalancerError.frontendIPMissing
+        }
 
         // The backend pool exists now, so the VM configuration's ipconfigs can reference it.
         let vmConfiguration = try await reconcileVMConfiguration(of: lbConfiguration)
@@ -131,6 +143,33 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         }
         updated.status = status
         try await writeStatus(updated, ready: ready, from: lbConfiguration)
+    }
+
+    /// The targets of the other live configurations, each given this controller's finalizer first (a rule must
+    /// not enter the load balancer before the finalizer that guarantees its removal). Pools are resolved once per
+    /// distinct target; configurations whose pool cannot be resolved are left to their own pass.
+    private func siblingTargets(of lbConfiguration: GatewayLBConfiguration,
+                                resolved pool: GatewayPool) async throws -> [LoadBalancerTarget] {
+        var pools = [PoolKey(lbConfiguration.spec): pool]
+        var targets: [LoadBalancerTarget] = []
+        for var sibling in lbConfigurations.list()
+        where sibling.metadata.uid != lbConfiguration.metadata.uid && !sibling.metadata.isBeingDeleted
+            && sgcs.get(sibling.objectKey) != nil
+        {
+            if sibling.metadata.addFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration) {
+                guard let updated = try? await client.resource(GatewayLBConfiguration.self).update(sibling) else {
+                    continue
+                }
+                sibling = updated
+            }
+            let key = PoolKey(sibling.spec)
+            if pools[key] == nil {
+                pools[key] = try? await GatewayPoolResolver.resolve(sibling.spec, fabric: fabric)
+            }
+            guard let siblingPool = pools[key] else { continue }
+            targets.append(target(sibling, pool: siblingPool))
+        }
+        return targets
     }
 
     /// Creates or updates the VM configuration; nil while the cache lags behind a create.

@@ -70,3 +70,16 @@ public enum GatewayPoolResolver {
                            prefixLength: prefixLength)
     }
 }
+
+/// What identifies a spec's pool before it is resolved: the node pool name (case-insensitive), or the VMSS.
+struct PoolKey: Hashable {
+    var nodepool: String
+    var resourceGroup: String
+    var scaleSet: String
+
+    init(_ spec: some GatewayTargetSpec) {
+        nodepool = spec.gatewayNodepoolName.lowercased()
+        resourceGroup = spec.gatewayVmssProfile.vmssResourceGroup.lowercased()
+        scaleSet = spec.gatewayVmssProfile.vmssName
+    }
+}

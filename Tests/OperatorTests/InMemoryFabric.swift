@@ -21,9 +21,13 @@ final class InMemoryFabric: GatewayFabric {
 
     let cloud: CloudTarget
     let state: Mutex<State>
+    /// How long each write takes, as ARM's long-running operations do; writes meanwhile pile up as in a real wave.
+    let writeDelay: Duration
 
-    init(cloud: CloudTarget, scaleSets: [ScaleSetSummary] = [], virtualMachines: [VirtualMachineSummary] = []) {
+    init(cloud: CloudTarget, scaleSets: [ScaleSetSummary] = [], virtualMachines: [VirtualMachineSummary] = [],
+         writeDelay: Duration = .zero) {
         self.cloud = cloud
+        self.writeDelay = writeDelay
         state = Mutex(State(scaleSets: scaleSets, virtualMachines: virtualMachines))
     }
 
@@ -50,7 +54,8 @@ final class InMemoryFabric: GatewayFabric {
     func loadBalancer() async throws -> LoadBalancer? { state.withLock { $0.loadBalancer } }
 
     func putLoadBalancer(_ loadBalancer: LoadBalancer) async throws -> LoadBalancer {
-        state.withLock { state in
+        try await Task.sleep(for: writeDelay)
+        return state.withLock { state in
             var stored = loadBalancer
             for index in stored.frontends.indices {
                 stored.frontends[index].id = cloud.frontendID(stored.frontends[index].name)
@@ -84,7 +89,8 @@ final class InMemoryFabric: GatewayFabric {
 
     func putScaleSetInterfaces(resourceGroup: String, name: String,
                                _ interfaces: [NetworkInterfaceConfiguration]) async throws {
-        state.withLock { state in
+        try await Task.sleep(for: writeDelay)
+        return state.withLock { state in
             state.models[name] = interfaces
             state.writes.append("PUT vmss \(name)")
         }
@@ -96,7 +102,8 @@ final class InMemoryFabric: GatewayFabric {
 
     func putScaleSetInstanceInterfaces(resourceGroup: String, name: String, instanceID: String,
                                        _ interfaces: [NetworkInterfaceConfiguration]) async throws -> ScaleSetInstance {
-        state.withLock { state in
+        try await Task.sleep(for: writeDelay)
+        return state.withLock { state in
             var all = state.instances[name] ?? []
             guard let index = all.firstIndex(where: { $0.instanceID == instanceID }) else { return all[0] }
             all[index].interfaces = interfaces

@@ -49,6 +49,8 @@ struct LoadBalancerControllerTests {
             _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
             _ = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
             let before = fabric.writes
+            let successes = try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
             // An edit that changes nothing the LB depends on makes the controllers run again.
             var lbConfiguration = try await harness.lbConfigurations().get("gw1")
             lbConfiguration.metadata.annotations["touch"] = "1"
@@ -56,8 +58,6 @@ struct LoadBalancerControllerTests {
             _ = try await harness.eventually(harness.lbConfigurations(), "gw1") {
                 $0.metadata.annotations["touch"] == "1"
             }
-            let events = try await harness.events(about: "gw1")
-            let successes = events.first { $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
             try await waitUntil { (try await harness.events(about: "gw1").first {
                 $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes }
             #expect(fabric.writes == before)

@@ -17,7 +17,8 @@ struct VMControllerTests {
 
     @Test("ten SGCs on one VMSS reach Ready; the whole wave costs few model PUTs; deleting them leaves nothing")
     func batchedWaveAndCleanup() async throws {
-        let fabric = Self.fabric()
+        let fabric = InMemoryFabric(cloud: Self.cloud, writeDelay: .milliseconds(200))
+        fabric.addScaleSet(Self.vmss, instances: 2)
         try await OperatorHarness.run(fabric: fabric) { harness in
             let names = (0..<10).map { "gw\($0)" }
             for name in names {
@@ -30,7 +31,9 @@ struct VMControllerTests {
             let instancePUTs = fabric.writes.filter { $0.hasPrefix("PUT vmss gw-vmss instance") }.count
             let lbPUTs = fabric.writes.filter { $0 == "PUT loadBalancer" }.count
             print("wave of 10 SGCs: VMSS model PUTs \(modelPUTs), instance PUTs \(instancePUTs), LB PUTs \(lbPUTs)")
-            #expect(modelPUTs <= 10)
+            // Go writes the model once per SGC.
+            #expect(modelPUTs < 10)
+            #expect(lbPUTs < 10)
             let model = try #require(try await fabric.scaleSetInterfaces(resourceGroup: "rg", name: "gw-vmss"))
             #expect(model[0].ipConfigurations.count == 11)
 
