@@ -8,7 +8,7 @@ public enum Topology {
     /// Creates every namespace and link of `layout`. Refuses when objects with the layout's name
     /// prefix exist already; on a failure half-way, removes what it made.
     public static func create(_ layout: SandboxLayout) throws(SandboxError) {
-        let found = leftovers(namePrefix: layout.namePrefix, hostLinks: layout.hostControlLink)
+        let found = leftovers(matching: layout.prefix + "-", hostLinks: layout.hostControlLink)
         guard found.isEmpty else { throw .leftovers(found) }
         if layout.hostControlLink { try checkHostRoutes() }
         do {
@@ -36,13 +36,15 @@ public enum Topology {
         return failures
     }
 
-    /// Namespaces and host links whose names start with `namePrefix`: what an earlier run left.
-    public static func leftovers(namePrefix: String, hostLinks: Bool = true) -> [String] {
+    /// Namespaces whose names start with `prefix` (`egsb-` for any run, `egsb-1a2b-` for one),
+    /// and host links whose names start with it without dashes: what an earlier run left.
+    public static func leftovers(matching prefix: String, hostLinks: Bool = true) -> [String] {
         var found: [String] = []
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.runDirectory)) ?? []
-        found += entries.filter { $0.hasPrefix(namePrefix + "-") }.sorted().map { "netns \($0)" }
+        found += entries.filter { $0.hasPrefix(prefix) }.sorted().map { "netns \($0)" }
+        let linkPrefix = prefix.replacingOccurrences(of: "-", with: "")
         if hostLinks, let host = try? NetlinkHandle(), let links = try? host.links() {
-            found += links.filter { $0.name.hasPrefix(namePrefix) && $0.kind == "veth" }.map { "link \($0.name)" }
+            found += links.filter { $0.name.hasPrefix(linkPrefix) && $0.kind == "veth" }.map { "link \($0.name)" }
         }
         return found
     }

@@ -5,6 +5,9 @@ import ArgumentParser
 struct EgressgwSandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egressgw-sandbox",
-        abstract: "Developer sandbox for egressgw: emulated Kubernetes API server and more.",
-        subcommands: [APIServerCommand.self, ARMCommand.self, IMDSCommand.self])
+        abstract: "Developer sandbox for egressgw: the whole system in network namespaces on this machine.",
+        subcommands: [
+            UpCommand.self, DownCommand.self, StatusCommand.self, ServeCommand.self,
+            APIServerCommand.self, ARMCommand.self, IMDSCommand.self,
+        ])
 }

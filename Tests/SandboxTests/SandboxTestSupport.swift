@@ -20,7 +20,7 @@ enum SandboxTestSupport {
         try Topology.create(layout)
         defer {
             #expect(Topology.destroy(layout).isEmpty)
-            #expect(Topology.leftovers(namePrefix: layout.prefix, hostLinks: false).isEmpty)
+            #expect(Topology.leftovers(matching: layout.prefix + "-", hostLinks: false).isEmpty)
         }
         return try body(layout)
     }
@@ -30,8 +30,21 @@ enum SandboxTestSupport {
         try Topology.create(layout)
         defer {
             #expect(Topology.destroy(layout).isEmpty)
-            #expect(Topology.leftovers(namePrefix: layout.prefix, hostLinks: false).isEmpty)
+            #expect(Topology.leftovers(matching: layout.prefix + "-", hostLinks: false).isEmpty)
         }
         return try await body(layout)
+    }
+}
+
+extension SandboxTestSupport {
+    /// Polls `condition` until it holds or `seconds` pass; returns whether it held. A deadline for
+    /// waiting on probes and processes, not a timing assertion.
+    static func eventually(seconds: Int = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return try await condition()
     }
 }

@@ -38,6 +38,6 @@ struct TopologyTests {
         defer { try? stray.delete() }
         #expect(throws: SandboxError.self) { try Topology.create(layout) }
         #expect(Topology.destroy(layout).isEmpty)
-        #expect(Topology.leftovers(namePrefix: layout.prefix, hostLinks: false).isEmpty)
+        #expect(Topology.leftovers(matching: layout.prefix + "-", hostLinks: false).isEmpty)
     }
 }
