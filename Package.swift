@@ -112,6 +112,8 @@ let package = Package(
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
         .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
+        .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
