@@ -196,6 +196,8 @@ let package = Package(
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
+        // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
+        .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
     ],
     swiftLanguageModes: [.v6]
