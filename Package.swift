@@ -5,7 +5,7 @@ import PackageDescription
 //   0  CMnl · CSodium · CCurl       system libraries
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
-//   3  GatewayDaemon · CNIPlugin    the roles, as libraries
+//   3  GatewayDaemon · CNIPlugin · CNIManager    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
@@ -115,7 +115,12 @@ let package = Package(
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(name: "GatewayDaemonTests", dependencies: ["GatewayDaemon", "Netlink", "WireGuard", "Firewall"]),
-        .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(
+            name: "CNIPluginTests",
+            dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging,
+                           // The chain against a real cni-manager on the KubeEmulator.
+                           "CNIManager", "KubeEmulator", "Kube", "EgressGatewayAPI"]
+        ),
         .testTarget(
             name: "CNIManagerTests",
             dependencies: ["CNIManager", "CNIPlugin", "KubeEmulator", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink",
