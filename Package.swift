@@ -89,6 +89,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
+            // The CNI plugin runs on the host from a bundle (scripts/cni-bundle.sh): its shared libraries sit in
+            // lib/ next to the binary. An RPATH (not RUNPATH) also applies to the libraries' own dependencies.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib"])],
             plugins: ["GitCommitStamp"]
         ),
         // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
