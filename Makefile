@@ -8,7 +8,7 @@ DEB_PACKAGES := libcurl4-openssl-dev libsodium-dev libmnl-dev pkg-config iproute
 # need one skip with a message when pip cannot install it.
 PY_MODULES := celpy:cel-python
 
-.PHONY: all deps build test bench clean
+.PHONY: all deps build test bench cni-bundle clean
 
 all: build
 
@@ -34,6 +34,11 @@ test: build
 
 bench: deps
 	$(SWIFT) run -c release egressgw-bench wireguard-peers --count 10000
+
+# The self-contained CNI plugin bundle the cni-manager installs (egressgw + lib/), from a release build.
+cni-bundle: deps
+	$(SWIFT) build -c release --product egressgw
+	scripts/cni-bundle.sh .build/release/egressgw .build/cni-bundle
 
 clean:
 	rm -rf .build

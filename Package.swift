@@ -6,7 +6,7 @@ import PackageDescription
 //   1  Netlink · WireGuard · Firewall · Observability · HTTPClient
 //   2  Kube (model, client, controller runtime) · EgressGatewayAPI (CRD model) · KubeEmulator (test API server)
 //      Azure (cloud config, credentials, ARM, IMDS)
-//   3  GatewayDaemon · CNIPlugin    the roles, as libraries
+//   3  GatewayDaemon · CNIPlugin · CNIManager · Operator · Sandbox    the roles, as libraries
 //   4  egressgw (one binary, every role) · egressgw-bench · egressgw-sandbox (developer tool)
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let yams = Target.Dependency.product(name: "Yams", package: "Yams")
@@ -133,6 +133,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
+            // The CNI plugin runs on the host from a bundle (scripts/cni-bundle.sh): its shared libraries sit in
+            // lib/ next to the binary. An RPATH (not RUNPATH) also applies to the libraries' own dependencies.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--disable-new-dtags", "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/lib"])],
             plugins: ["GitCommitStamp"]
         ),
         // Writes the git commit of the checkout into the egressgw module at build time (`egressgw version`).
@@ -184,7 +187,12 @@ let package = Package(
                 "HTTPClient", serviceLifecycle, logging,
             ]
         ),
-        .testTarget(name: "CNIPluginTests", dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging]),
+        .testTarget(
+            name: "CNIPluginTests",
+            dependencies: ["CNIPlugin", "Netlink", "WireGuard", "Firewall", logging,
+                           // The chain against a real cni-manager on the KubeEmulator.
+                           "CNIManager", "KubeEmulator", "Kube", "EgressGatewayAPI"]
+        ),
         .testTarget(
             name: "CNIManagerTests",
             dependencies: ["CNIManager", "CNIPlugin", "KubeEmulator", "Kube", "EgressGatewayAPI", "HTTPClient", "Netlink",

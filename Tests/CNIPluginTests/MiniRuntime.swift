@@ -96,8 +96,18 @@ struct MiniRuntime {
         }
         let candidates = pluginPath.map { directory -> String in "\(directory)/\(type)" }
         let executable = try #require(candidates.first { path in access(path, X_OK) == 0 }, "no \(type) in CNI_PATH")
-        let output = try node.execute(executable, [], input: input, environment: environment(command))
+        let node = node, environment = environment(command)
+        // On its own thread: a plugin waiting on an in-process server (the cni-manager) must not
+        // hold one of the few cooperative threads that server needs to answer it.
+        let output = try await onOwnThread { try node.execute(executable, [], input: input, environment: environment) }
         return Answer(type: type, exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr)
+    }
+}
+
+/// Runs a blocking call on a new thread and awaits its outcome.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 
