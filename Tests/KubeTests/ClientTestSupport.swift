@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A scratch directory removed when the test releases it.
 final class ScratchDirectory: @unchecked Sendable {
@@ -19,9 +22,24 @@ final class ScratchDirectory: @unchecked Sendable {
         let file = "\(path)/\(name)"
         try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        try contents.write(toFile: file, atomically: true, encoding: .utf8)
-        if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
+        if executable {
+            try writeExecutable(file, contents)
+        } else {
+            try contents.write(toFile: file, atomically: true, encoding: .utf8)
+        }
         return file
+    }
+
+    /// Foundation's writers open without O_CLOEXEC, so a process that another test forks meanwhile inherits the
+    /// write descriptor, and executing the script then fails with ETXTBSY ("Text file busy").
+    private func writeExecutable(_ file: String, _ contents: String) throws {
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        let bytes = Array(contents.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
     }
 
     func read(_ name: String) throws -> String {
