@@ -203,7 +203,7 @@ let package = Package(
             dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator"]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
         .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),

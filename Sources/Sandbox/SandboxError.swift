@@ -10,6 +10,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible {
     case stateFile(path: String, reason: String)
     /// A request to a sandbox server (echo, probe) failed.
     case request(target: String, reason: String)
+    /// A CNI plugin refused a command for a container; `message` is what it printed.
+    case plugin(command: String, type: String, container: String, message: String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum SandboxError: Error, Sendable, CustomStringConvertible {
             "state file \(path): \(reason)"
         case .request(let target, let reason):
             "request to \(target): \(reason)"
+        case .plugin(let command, let type, let container, let message):
+            "CNI plugin \(type) failed \(command) for container \(container): \(message)"
         }
     }
 }
