@@ -129,7 +129,7 @@ let package = Package(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
-                "GatewayDaemon", "Operator", "Azure", serviceLifecycle, logging,
+                "GatewayDaemon", "Operator", "Azure", "HTTPClient", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
