@@ -90,13 +90,15 @@ struct AzureFabricTests {
 
             // (b) Touch the LB configuration so both Azure controllers run again over an unchanged world.
             emulator.clearRequestLog()
+            let successes = try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
             var touched = lbConfiguration
             touched.metadata.annotations["touch"] = "1"
             _ = try await harness.lbConfigurations().update(touched)
             _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] == "1" }
-            while !emulator.requestLog.contains(where: { $0.kind == .loadBalancer }) {
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            try await waitUntil { (try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes
+                && emulator.requestLog.contains { $0.kind == .loadBalancer && $0.method == "GET" } }
             #expect(emulator.requestLog.filter(\.isWrite).isEmpty, "\(emulator.requestLog.filter(\.isWrite))")
 
             // (c) Deleting the SGC releases every Azure resource of ours and every finalizer.
