@@ -120,7 +120,7 @@ let package = Package(
         ),
         // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
         .target(
-            name: "Operator", dependencies: ["Kube", "EgressGatewayAPI", "WireGuard", logging, metrics],
+            name: "Operator", dependencies: ["Kube", "EgressGatewayAPI", "WireGuard", "Azure", logging, metrics],
             exclude: ["README.md"]
         ),
 
@@ -129,7 +129,7 @@ let package = Package(
             name: "egressgw",
             dependencies: [
                 "Netlink", "WireGuard", "Firewall", "Observability", "EgressGatewayAPI", "CNIPlugin", "CNIManager", "Kube",
-                "GatewayDaemon", "Operator", "Azure", serviceLifecycle, logging,
+                "GatewayDaemon", "Operator", "Azure", "HTTPClient", serviceLifecycle, logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OperatorTests",
-            dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", metrics]
+            dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", "Azure", "ARMEmulator", "HTTPClient", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator"]),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Azure
+import HTTPClient
 import Kube
 import Logging
 import Observability
@@ -57,9 +59,12 @@ struct OperatorCommand: AsyncParsableCommand {
         var kube = try KubeClientConfiguration.load(kubeconfig: kubeconfig, environment: environment)
         kube.userAgent = KubeClientConfiguration.userAgent(version: BuildInfo.version, role: "operator")
         let client = try KubeClient(configuration: kube)
+        let azure = try CloudConfig.load(path: cloudConfig, environment: environment)
+        let cloud = CloudTarget(azure)
         let settings = OperatorSettings(secretNamespace: secretNamespace, podNamespace: podNamespace,
-                                        gatewayLBProbePort: gatewayLbProbePort)
-        let manager = OperatorManager(client: client, settings: settings, logger: logger)
+                                        gatewayLBProbePort: gatewayLbProbePort, cloud: cloud)
+        let fabric = AzureGatewayFabric(arm: try Self.armClient(azure, logger: logger), cloud: cloud)
+        let manager = OperatorManager(client: client, settings: settings, fabric: fabric, logger: logger)
         var election: LeaderElector?
         if leaderElect {
             let namespace = leaderElectionNamespace ?? podNamespace
@@ -83,6 +88,17 @@ struct OperatorCommand: AsyncParsableCommand {
 }
 
 extension OperatorCommand {
+    /// The ARM client of the cloud config: its cloud's endpoints, the credential the Go operator would pick, and
+    /// its rate limits and user agent.
+    static func armClient(_ config: CloudConfig, logger: Logger) throws -> ARMClient {
+        let environment = try config.azureEnvironment()
+        let http = try HTTPClient()
+        let credential = try config.credential(environment: environment, http: http, imds: try IMDSClient(logger: logger))
+        return ARMClient(environment: environment, credential: credential, http: http, configuration: .init(
+            subscriptionID: config.subscriptionId, rateLimit: config.rateLimit, userAgent: config.effectiveUserAgent),
+            logger: logger)
+    }
+
     /// Go's flag package also takes `--leader-elect=true|false`, which the Helm chart passes; rewritten to the
     /// `--leader-elect` / `--no-leader-elect` pair before parsing.
     static func goStyleBooleans(_ arguments: [String]) -> [String] {

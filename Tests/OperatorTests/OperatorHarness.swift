@@ -18,7 +18,8 @@ struct OperatorHarness: Sendable {
 
     /// Runs `body` with a fresh emulator and an operator; both are stopped after it.
     static func run(
-        faults: FaultInjection = .none, fabric: InMemoryFabric? = nil, timeout: Duration = .seconds(120),
+        faults: FaultInjection = .none, fabric: (any GatewayFabric)? = nil, cloud: CloudTarget? = nil,
+        timeout: Duration = .seconds(120),
         _ body: @escaping @Sendable (OperatorHarness) async throws -> Void
     ) async throws {
         let server = try await KubeEmulator().start()
@@ -34,7 +35,7 @@ struct OperatorHarness: Sendable {
             let harness = OperatorHarness(
                 server: server, client: client, metrics: MetricsRegistry(),
                 settings: OperatorSettings(secretNamespace: secretNamespace, podNamespace: secretNamespace,
-                                           cloud: fabric?.cloud ?? CloudTarget()))
+                                           cloud: cloud ?? (fabric as? InMemoryFabric)?.cloud ?? CloudTarget()))
             let manager = OperatorManager(client: client, settings: harness.settings, fabric: fabric,
                                           metricsFactory: harness.metrics.factory,
                                           informerConfiguration: .init(watchTimeout: 5...10))

@@ -1,0 +1,115 @@
+import ARMEmulator
+import Azure
+import EgressGatewayAPI
+import Foundation
+import HTTPClient
+import Kube
+import Operator
+import Testing
+
+/// The three controllers on the KubeEmulator with Azure behind `AzureGatewayFabric`, talking HTTP to the
+/// ARMEmulator seeded with an AKS node resource group.
+@Suite("Operator over ARM (AzureGatewayFabric against the ARMEmulator)")
+struct AzureFabricTests {
+    static let subscription = "1f7e3c2a-0000-4000-8000-000000000001"
+    static let group = "MC_rg_cluster_eastus"
+    static let scaleSet = "aks-gwpool-12345678-vmss"
+    static let cloud = CloudTarget(subscriptionID: subscription, resourceGroup: group, location: "eastus",
+                                   vnetName: "aks-vnet", subnetName: "aks-subnet")
+    static let seed = """
+        subscription: \(subscription)
+        location: eastus
+        resourceGroups:
+          - name: \(group)
+            virtualNetworks:
+              - name: aks-vnet
+                addressPrefixes: [10.224.0.0/12]
+                subnets: [{name: aks-subnet, addressPrefix: 10.224.0.0/16}]
+            scaleSets:
+              - {name: aks-nodepool1-12345678-vmss, pool: nodepool1, subnet: aks-vnet/aks-subnet, instances: 1}
+              - {name: \(scaleSet), pool: gwpool, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}
+        """
+
+    /// A fixed token: the emulator here checks no tokens.
+    struct FixedCredential: TokenCredential {
+        func token() async throws(CredentialError) -> AccessToken { AccessToken(token: "test", expiresOn: .distantFuture) }
+        var description: String { "fixed test token" }
+    }
+
+    static func with(_ body: @escaping @Sendable (OperatorHarness, ARMEmulator) async throws -> Void) async throws {
+        let emulator = ARMEmulator()
+        _ = try emulator.apply(try Seed(yaml: seed))
+        let server = try await emulator.start()
+        do {
+            let environment = AzureEnvironment(name: "test", resourceManagerEndpoint: server.url, authorityHost: server.url,
+                                               tokenAudience: "https://management.core.windows.net/")
+            let arm = ARMClient(environment: environment, credential: FixedCredential(),
+                                http: try HTTPClient(configuration: .init(proxy: .none)),
+                                configuration: .init(subscriptionID: subscription, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50), retries: 2),
+                                                     pollInterval: .milliseconds(1)))
+            let fabric = AzureGatewayFabric(arm: arm, cloud: cloud)
+            try await OperatorHarness.run(fabric: fabric, cloud: cloud) { harness in try await body(harness, emulator) }
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    /// Names of the children of `collection` in the stored load balancer.
+    static func loadBalancerChildren(_ emulator: ARMEmulator, _ collection: String) -> [String] {
+        emulator.resources(.loadBalancer).first?["properties"]?[collection]?.arrayValue?
+            .compactMap { $0["name"]?.stringValue } ?? []
+    }
+
+    /// Names of the ipconfigs of the gateway scale set's model.
+    static func modelIPConfigurations(_ emulator: ARMEmulator) -> [String] {
+        let scaleSet = emulator.resources(.scaleSet).first { $0["name"]?.stringValue == Self.scaleSet }
+        return scaleSet?["properties"]?["virtualMachineProfile"]?["networkProfile"]?["networkInterfaceConfigurations"]?
+            .arrayValue?.first?["properties"]?["ipConfigurations"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+    }
+
+    @Test("an SGC on a VMSS pool reaches Ready, an unchanged world is not written again, deletion leaves nothing")
+    func provisionIdleAndRelease() async throws {
+        try await Self.with { harness, emulator in
+            let created = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
+            let ready = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
+            let lbConfiguration = try await harness.lbConfigurations().get("gw1")
+            let vm = try await harness.vmConfigurations().get("gw1")
+            let uniqueID = try #require(emulator.resources(.scaleSet)
+                .first { $0["name"]?.stringValue == Self.scaleSet }?["properties"]?["uniqueId"]?.stringValue)
+            #expect(Self.loadBalancerChildren(emulator, "frontendIPConfigurations") == [uniqueID])
+            #expect(Self.loadBalancerChildren(emulator, "backendAddressPools") == [uniqueID])
+            #expect(Self.loadBalancerChildren(emulator, "loadBalancingRules") == [lbConfiguration.metadata.uid])
+            #expect(Self.loadBalancerChildren(emulator, "probes") == [lbConfiguration.metadata.uid])
+            let ipconfig = "egressgateway-\(vm.metadata.uid)"
+            #expect(Self.modelIPConfigurations(emulator).contains(ipconfig))
+            #expect(ready.status.gatewayServerProfile.port == 6000)
+            #expect(ready.status.egressIpPrefix.isEmpty == false)
+            #expect(created.metadata.uid.isEmpty == false)
+
+            // (b) Touch the LB configuration so both Azure controllers run again over an unchanged world.
+            emulator.clearRequestLog()
+            let successes = try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
+            var touched = lbConfiguration
+            touched.metadata.annotations["touch"] = "1"
+            _ = try await harness.lbConfigurations().update(touched)
+            _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] == "1" }
+            try await waitUntil { (try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes
+                && emulator.requestLog.contains { $0.kind == .loadBalancer && $0.method == "GET" } }
+            #expect(emulator.requestLog.filter(\.isWrite).isEmpty, "\(emulator.requestLog.filter(\.isWrite))")
+
+            // (c) Deleting the SGC releases every Azure resource of ours and every finalizer.
+            _ = try await harness.sgcs().delete("gw1")
+            try await harness.eventuallyGone(harness.sgcs(), "gw1")
+            try await harness.eventuallyGone(harness.lbConfigurations(), "gw1")
+            try await harness.eventuallyGone(harness.vmConfigurations(), "gw1")
+            #expect(Self.loadBalancerChildren(emulator, "loadBalancingRules").isEmpty)
+            #expect(Self.loadBalancerChildren(emulator, "probes").isEmpty)
+            #expect(!Self.modelIPConfigurations(emulator).contains(ipconfig))
+            #expect(emulator.resources(.publicIPPrefix).isEmpty)
+        }
+    }
+}
