@@ -51,6 +51,7 @@ struct ARMServer: HTTPResponder {
                     return Response(status: .internalServerError)
                 case .throttle(let seconds): throw ARMError.throttled(retryAfter: seconds)
                 case .internalError: throw ARMError.internalServerError
+                case .unavailable(let seconds): throw ARMError.serviceUnavailable(retryAfter: seconds)
                 case .failOperation: break
                 }
             }
