@@ -153,6 +153,7 @@ let package = Package(
             name: "egressgw-bench",
             dependencies: [
                 "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                "Operator", "Azure", "ARMEmulator", "HTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

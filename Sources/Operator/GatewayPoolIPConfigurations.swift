@@ -130,20 +130,27 @@ extension GatewayVMConfigurationReconciler {
     }
 
     /// The ipconfigs of `siblings` from their prefixes, by name; those whose prefix cannot be had now are left out.
+    /// The prefixes are read (and created) concurrently: each creation is a long-running operation, and a wave of
+    /// new SGCs should wait for one, not for one after the other.
     private func addableSiblings(_ siblings: [GatewayVMConfiguration], pool: GatewayPool) async
         -> [String: GatewayIPConfiguration]
     {
-        var result: [String: GatewayIPConfiguration] = [:]
-        for sibling in siblings {
-            let prefix: PublicIPPrefixPlan.Resolved?
-            do {
-                prefix = try await PublicIPPrefixPlan.ensure(for: sibling, pool: pool, cloud: settings.cloud, fabric: fabric)
-            } catch {
-                continue
+        let cloud = settings.cloud, fabric = fabric
+        return await withTaskGroup(of: GatewayIPConfiguration?.self) { group in
+            for sibling in siblings {
+                group.addTask {
+                    let prefix: PublicIPPrefixPlan.Resolved?
+                    do {
+                        prefix = try await PublicIPPrefixPlan.ensure(for: sibling, pool: pool, cloud: cloud, fabric: fabric)
+                    } catch {
+                        return nil
+                    }
+                    return GatewayIPConfiguration(name: Self.ipConfigurationName(sibling), prefixID: prefix?.id)
+                }
             }
-            let name = Self.ipConfigurationName(sibling)
-            result[name] = GatewayIPConfiguration(name: name, prefixID: prefix?.id)
+            var result: [String: GatewayIPConfiguration] = [:]
+            for await case let item? in group { result[item.name] = item }
+            return result
         }
-        return result
     }
 }

@@ -40,9 +40,7 @@ struct VMPoolTests {
         async throws
     {
         let before = try await vmPasses(harness, name)
-        var vm = try await harness.vmConfigurations().get(name)
-        vm.metadata.annotations["touch"] = value
-        _ = try await harness.vmConfigurations().update(vm)
+        try await harness.update(harness.vmConfigurations(), name) { $0.metadata.annotations["touch"] = value }
         try await waitUntil { try await vmPasses(harness, name) > before }
     }
 
