@@ -115,7 +115,7 @@ let package = Package(
         // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
         .target(
             name: "Sandbox",
-            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging, yams],
             exclude: ["README.md"]
         ),
         // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
