@@ -98,6 +98,10 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
                  headers: ["Retry-After": String(seconds)])
     }
 
+    static let serviceUnavailable = ARMError(
+        status: 503, code: "ServiceUnavailable", message: "The emulated resource provider is temporarily unavailable.",
+        headers: ["Retry-After": "1"])
+
     static let internalServerError = ARMError(
         status: 500, code: "InternalServerError",
         message: "An error has occurred in the emulated resource provider; the request may be retried.")
