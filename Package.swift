@@ -91,6 +91,9 @@ let package = Package(
             dependencies: [
                 hummingbird, .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"), logging, yams,
+                // The AAD emulator verifies the RS256 signature of certificate client assertions.
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             exclude: ["README.md"]
         ),
@@ -152,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
-                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -177,7 +180,15 @@ let package = Package(
             ]
         ),
         // KubeEmulator only lends its certificate generator to the HTTPS test.
-        .testTarget(name: "ARMEmulatorTests", dependencies: ["ARMEmulator", "HTTPClient", "KubeEmulator"]),
+        .testTarget(
+            name: "ARMEmulatorTests",
+            dependencies: [
+                "ARMEmulator", "HTTPClient", "KubeEmulator",
+                // A throwaway certificate whose key signs the client assertion the AAD emulator verifies.
+                .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
         .testTarget(
             name: "GatewayDaemonTests",

@@ -98,6 +98,11 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
                  headers: ["Retry-After": String(seconds)])
     }
 
+    static func serviceUnavailable(retryAfter seconds: Int) -> ARMError {
+        ARMError(status: 503, code: "ServerBusy", message: "The server is currently unable to handle the request.",
+                 headers: ["Retry-After": String(seconds)])
+    }
+
     static let internalServerError = ARMError(
         status: 500, code: "InternalServerError",
         message: "An error has occurred in the emulated resource provider; the request may be retried.")
