@@ -39,6 +39,8 @@ let package = Package(
         // Azure: RS256 client assertions for service-principal certificates (PEM keys, X.509 thumbprints).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already in the graph through swift-certificates; Azure reads PKCS#12 files with it.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -80,6 +82,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             exclude: ["README.md"]
         ),
