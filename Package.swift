@@ -163,6 +163,9 @@ let package = Package(
             ]
         ),
 
+        // Helpers shared by test targets (a scripted HTTP server); no module under Sources/ may depend on it.
+        .target(name: "TestSupport", dependencies: [hummingbird, logging], path: "Tests/TestSupport", exclude: ["README.md"]),
+
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
@@ -170,12 +173,12 @@ let package = Package(
             name: "HTTPClientTests",
             dependencies: ["HTTPClient", hummingbird, logging]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", "TestSupport", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(
             name: "AzureTests",
             dependencies: [
-                "Azure", "HTTPClient", "ARMEmulator", hummingbird, logging,
+                "Azure", "HTTPClient", "ARMEmulator", "TestSupport", hummingbird, logging,
                 // A throwaway certificate for the service-principal certificate flow.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

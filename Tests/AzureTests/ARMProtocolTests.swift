@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import Azure
 
 /// ARM protocol edge cases against a scripted server: what the client sends, and how it reacts to each answer.
