@@ -121,7 +121,7 @@ let package = Package(
         // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
         .target(
             name: "Sandbox",
-            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "EgressGatewayAPI", logging],
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator", "EgressGatewayAPI", logging],
             exclude: ["README.md"]
         ),
         // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
-                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", logging,
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -220,7 +220,8 @@ let package = Package(
             dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", "Azure", "ARMEmulator", "HTTPClient", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator",
+                                                        "Azure", "HTTPClient"]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
         .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),

@@ -98,9 +98,10 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
                  headers: ["Retry-After": String(seconds)])
     }
 
-    static let serviceUnavailable = ARMError(
-        status: 503, code: "ServiceUnavailable", message: "The emulated resource provider is temporarily unavailable.",
-        headers: ["Retry-After": "1"])
+    static func serviceUnavailable(retryAfter seconds: Int) -> ARMError {
+        ARMError(status: 503, code: "ServerBusy", message: "The server is currently unable to handle the request.",
+                 headers: ["Retry-After": String(seconds)])
+    }
 
     static let internalServerError = ARMError(
         status: 500, code: "InternalServerError",

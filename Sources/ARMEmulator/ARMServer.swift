@@ -51,7 +51,7 @@ struct ARMServer: HTTPResponder {
                     return Response(status: .internalServerError)
                 case .throttle(let seconds): throw ARMError.throttled(retryAfter: seconds)
                 case .internalError: throw ARMError.internalServerError
-                case .serviceUnavailable: throw ARMError.serviceUnavailable
+                case .unavailable(let seconds): throw ARMError.serviceUnavailable(retryAfter: seconds)
                 case .foreignAnswer(let status, let contentType, let text):
                     emulator.record(.init(method: method, path: path, status: status, kind: kind))
                     return Answer(status: status, raw: (contentType, Array(text.utf8))).response

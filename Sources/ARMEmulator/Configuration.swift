@@ -72,8 +72,8 @@ extension ARMEmulator {
         case throttle(retryAfterSeconds: Int)
         /// 500 `InternalServerError`.
         case internalError
-        /// 503 `ServiceUnavailable` with `Retry-After` (a resource provider restarting).
-        case serviceUnavailable
+        /// 503 `ServerBusy` with `Retry-After`.
+        case unavailable(retryAfterSeconds: Int)
         /// The connection is closed without an answer.
         case dropConnection
         /// The answer comes this much later.

@@ -6,8 +6,8 @@ import Synchronization
 /// every member ARM added (or another tool set) survives the PUT, and the PUT carries the read's ETag as `If-Match`.
 ///
 /// A 412 (another writer changed the resource since the read) drops the kept copy and fails the pass: the
-/// controller requeues, reads again and recomputes, rather than retrying a stale body. Throttling (429 or the
-/// client's rate limit) fails the pass the same way, to be retried after the controller's backoff.
+/// controller requeues at once, reads again and recomputes, rather than retrying a stale body. Throttling (429,
+/// or a 503 the client gave up on) fails the pass the same way, requeued after ARM's `Retry-After`.
 public final class AzureGatewayFabric: GatewayFabric {
     let arm: ARMClient
     let cloud: CloudTarget
@@ -218,7 +218,7 @@ public final class AzureGatewayFabric: GatewayFabric {
             return stored
         } catch {
             forget(key)
-            throw OperatorError(error)
+            throw OperatorError.arm(error)
         }
     }
 
@@ -229,21 +229,7 @@ public final class AzureGatewayFabric: GatewayFabric {
         } catch where error.isNotFound {
             return nil
         } catch {
-            throw OperatorError(error)
-        }
-    }
-}
-
-extension OperatorError {
-    /// An ARM failure as the events show it; 412 and throttling say that the pass is retried from a fresh read.
-    init(_ error: ARMError) {
-        switch error {
-        case .preconditionFailed:
-            self = .fabric("\(error); re-reading and recomputing")
-        case .throttled, .rateLimited:
-            self = .fabric("\(error); requeued")
-        default:
-            self = .fabric("\(error)")
+            throw OperatorError.arm(error)
         }
     }
 }

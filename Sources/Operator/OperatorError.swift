@@ -1,3 +1,4 @@
+import Azure
 import Kube
 import WireGuard
 
@@ -11,6 +12,8 @@ public enum OperatorError: Error, CustomStringConvertible {
     case ownedByAnother(child: String, owner: String)
     /// An Azure-side failure, with the text the events carry.
     case fabric(String)
+    /// An ARM call failed.
+    case arm(ARMError)
 
     public var description: String {
         switch self {
@@ -18,6 +21,27 @@ public enum OperatorError: Error, CustomStringConvertible {
         case .keyGeneration(let sgc, let error): "failed to generate the WireGuard key of \(sgc): \(error)"
         case .ownedByAnother(let child, let owner): "\(child) is already controlled by \(owner)"
         case .fabric(let message): message
+        // The texts stay the same from one pass to the next (no remaining wait in them): they become the Ready
+        // message, and a changed message would be a status write whose event requeues the key at once.
+        case .arm(.preconditionFailed(let method, let url, _, _)):
+            "\(method) \(url): the resource changed since it was read; re-reading and recomputing"
+        case .arm(.throttled(let method, let url, _)):
+            "\(method) \(url): throttled due to too many requests; requeued after ARM's Retry-After"
+        case .arm(.unavailable(let method, let url, let status, let code, let message, _)):
+            "\(method) \(url): \(status) \(code): \(message); requeued after ARM's Retry-After"
+        case .arm(let error): "\(error)"
+        }
+    }
+}
+
+/// The controller requeues after ARM's `Retry-After` (throttling, or a busy server the client gave up on) and at
+/// once after a 412, whose pass starts from a fresh read; other failures take the key's backoff.
+extension OperatorError: RetryAfterError {
+    public var retryAfter: Duration? {
+        switch self {
+        case .arm(let error): error.retryAfter
+        case .kube(_, let error): error.retryAfter
+        default: nil
         }
     }
 }

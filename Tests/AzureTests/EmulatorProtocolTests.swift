@@ -104,14 +104,14 @@ struct EmulatorProtocolTests {
         try await EmulatedFabric.with { fabric in
             let arm = try fabric.client(retries: 3)
             fabric.emulator.enqueue(.internalError, for: .reads)
-            fabric.emulator.enqueue(.serviceUnavailable, for: .reads)
+            fabric.emulator.enqueue(.unavailable(retryAfterSeconds: 1), for: .reads)
             fabric.emulator.enqueue(.dropConnection, for: .reads)
             let subnet = try await arm.subnet(resourceGroup: Self.group, virtualNetwork: "aks-vnet", name: "aks-subnet")
             #expect(subnet.addressPrefix == "10.224.0.0/16")
             #expect(fabric.requests(containing: "/subnets/").map { $0.components(separatedBy: "→ ").last } == ["500", "503", "0", "200"])
 
             fabric.emulator.enqueue(.dropConnection, for: .writes)
-            fabric.emulator.enqueue(.serviceUnavailable, for: .writes)
+            fabric.emulator.enqueue(.unavailable(retryAfterSeconds: 1), for: .writes)
             _ = try await arm.createOrUpdate(Self.loadBalancer(), resourceGroup: Self.group)
             #expect(fabric.emulator.requestLog.filter { $0.method == "PUT" }.map(\.status) == [0, 503, 201])
 

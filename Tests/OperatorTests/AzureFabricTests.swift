@@ -4,6 +4,7 @@ import EgressGatewayAPI
 import Foundation
 import HTTPClient
 import Kube
+import KubeEmulator
 import Operator
 import Testing
 
@@ -36,24 +37,38 @@ struct AzureFabricTests {
         var description: String { "fixed test token" }
     }
 
-    static func with(_ body: @escaping @Sendable (OperatorHarness, ARMEmulator) async throws -> Void) async throws {
-        let emulator = ARMEmulator()
+    /// Runs `body` with an ARMEmulator seeded with `seed` and an operator over it (none with `startsOperator`
+    /// false: the body starts operators with ``fabric(url:)``).
+    static func with(
+        seed: String = seed, emulator configuration: ARMEmulator.Configuration = .init(),
+        kubeFaults: FaultInjection = .none, timeout: Duration = .seconds(120), startsOperator: Bool = true,
+        _ body: @escaping @Sendable (OperatorHarness, ARMEmulator, _ url: String) async throws -> Void
+    ) async throws {
+        let emulator = ARMEmulator(configuration: configuration)
         _ = try emulator.apply(try Seed(yaml: seed))
         let server = try await emulator.start()
         do {
-            let environment = AzureEnvironment(name: "test", resourceManagerEndpoint: server.url, authorityHost: server.url,
-                                               tokenAudience: "https://management.core.windows.net/")
-            let arm = ARMClient(environment: environment, credential: FixedCredential(),
-                                http: try HTTPClient(configuration: .init(proxy: .none)),
-                                configuration: .init(subscriptionID: subscription, backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50), retries: 2),
-                                                     pollInterval: .milliseconds(1)))
-            let fabric = AzureGatewayFabric(arm: arm, cloud: cloud)
-            try await OperatorHarness.run(fabric: fabric, cloud: cloud) { harness in try await body(harness, emulator) }
+            try await OperatorHarness.run(faults: kubeFaults, fabric: try fabric(url: server.url), cloud: cloud,
+                                          timeout: timeout, startsOperator: startsOperator) { harness in
+                try await body(harness, emulator, server.url)
+            }
             await server.stop()
         } catch {
             await server.stop()
             throw error
         }
+    }
+
+    /// A fabric over a fresh ARM client of the emulator at `url` (fresh: no throttling state from other tests).
+    static func fabric(url: String) throws -> AzureGatewayFabric {
+        let environment = AzureEnvironment(name: "test", resourceManagerEndpoint: url, authorityHost: url,
+                                           tokenAudience: "https://management.core.windows.net/")
+        let arm = ARMClient(environment: environment, credential: FixedCredential(),
+                            http: try HTTPClient(configuration: .init(proxy: .none)),
+                            configuration: .init(subscriptionID: subscription,
+                                                 backoff: Backoff(initial: .milliseconds(5), maximum: .milliseconds(50), retries: 2),
+                                                 pollInterval: .milliseconds(1)))
+        return AzureGatewayFabric(arm: arm, cloud: cloud)
     }
 
     /// Names of the children of `collection` in the stored load balancer.
@@ -71,7 +86,7 @@ struct AzureFabricTests {
 
     @Test("an SGC on a VMSS pool reaches Ready, an unchanged world is not written again, deletion leaves nothing")
     func provisionIdleAndRelease() async throws {
-        try await Self.with { harness, emulator in
+        try await Self.with { harness, emulator, _ in
             let created = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
             let ready = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
             let lbConfiguration = try await harness.lbConfigurations().get("gw1")

@@ -17,9 +17,10 @@ struct OperatorHarness: Sendable {
     let settings: OperatorSettings
 
     /// Runs `body` with a fresh emulator and an operator; both are stopped after it.
+    /// - Parameter startsOperator: false leaves starting (and restarting) operators to the body.
     static func run(
         faults: FaultInjection = .none, fabric: (any GatewayFabric)? = nil, cloud: CloudTarget? = nil,
-        timeout: Duration = .seconds(120),
+        timeout: Duration = .seconds(120), startsOperator: Bool = true,
         _ body: @escaping @Sendable (OperatorHarness) async throws -> Void
     ) async throws {
         let server = try await KubeEmulator().start()
@@ -36,19 +37,24 @@ struct OperatorHarness: Sendable {
                 server: server, client: client, metrics: MetricsRegistry(),
                 settings: OperatorSettings(secretNamespace: secretNamespace, podNamespace: secretNamespace,
                                            cloud: cloud ?? (fabric as? InMemoryFabric)?.cloud ?? CloudTarget()))
-            let manager = OperatorManager(client: client, settings: harness.settings, fabric: fabric,
-                                          metricsFactory: harness.metrics.factory,
-                                          informerConfiguration: .init(watchTimeout: 5...10))
-            let running = Task { await manager.run() }
-            defer { running.cancel() }
+            let running = startsOperator ? harness.startOperator(fabric: fabric) : nil
+            defer { running?.cancel() }
             try await withTestTimeout(timeout) { try await body(harness) }
-            running.cancel()
-            await running.value
+            running?.cancel()
+            await running?.value
             await server.stop()
         } catch {
             await server.stop()
             throw error
         }
+    }
+
+    /// Starts an operator process of its own (fresh informers, queues and fabric state); cancelling the task
+    /// kills it wherever it is.
+    func startOperator(fabric: (any GatewayFabric)?) -> Task<Void, Never> {
+        let manager = OperatorManager(client: client, settings: settings, fabric: fabric, metricsFactory: metrics.factory,
+                                      informerConfiguration: .init(watchTimeout: 5...10))
+        return Task { await manager.run() }
     }
 
     func sgcs(namespace: String = "default") -> ResourceClient<StaticGatewayConfiguration> {

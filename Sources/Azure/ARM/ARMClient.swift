@@ -235,6 +235,13 @@ public struct ARMClient: Sendable {
                     throw .throttled(method: method, url: url, retryAfter: retryAfter)
                 }
                 guard Self.retriedStatuses.contains(response.status) else { throw failure }
+                if attempt > configuration.backoff.retries,
+                    let retryAfter = parseRetryAfter(response.headers["Retry-After"]),
+                    case .response(_, _, let status, let code, let message) = failure
+                {
+                    throw .unavailable(method: method, url: url, status: status, code: code, message: message,
+                                       retryAfter: retryAfter)
+                }
             case .failure(let error):
                 failure = .transport(method: method, url: url, cause: error)
                 if case .cancelled = error { throw failure }

@@ -11,6 +11,9 @@ public enum ARMError: Error, Sendable, CustomStringConvertible {
     case operationFailed(method: String, url: String, status: String, code: String, message: String)
     /// ARM throttled this class of calls (429) until `until`; the call was not sent.
     case throttled(method: String, url: String, retryAfter: Duration)
+    /// ARM kept answering a retried status (503, 500, ...) and its last answer said when to come back
+    /// (`Retry-After`): the client gave up, the caller should wait that long rather than its own backoff.
+    case unavailable(method: String, url: String, status: Int, code: String, message: String, retryAfter: Duration)
     /// The client-side token bucket is empty; the call was not sent.
     case rateLimited(method: String, url: String)
     /// No answer: the connection failed or timed out (after the retries).
@@ -26,10 +29,21 @@ public enum ARMError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// How long ARM asked the caller to wait before trying again (429, or a retried status it gave up on); zero
+    /// after a 412, whose remedy is an immediate fresh read; nil when ARM said nothing.
+    public var retryAfter: Duration? {
+        switch self {
+        case .throttled(_, _, let retryAfter), .unavailable(_, _, _, _, _, let retryAfter): retryAfter
+        case .preconditionFailed: .zero
+        default: nil
+        }
+    }
+
     /// The ARM error code (`ResourceNotFound`, `InUsePublicIpPrefixCannotBeDeleted`, ...), if ARM gave one.
     public var code: String? {
         switch self {
-        case .response(_, _, _, let code, _), .preconditionFailed(_, _, let code, _), .operationFailed(_, _, _, let code, _): code
+        case .response(_, _, _, let code, _), .preconditionFailed(_, _, let code, _), .operationFailed(_, _, _, let code, _),
+             .unavailable(_, _, _, let code, _, _): code
         default: nil
         }
     }
@@ -44,6 +58,8 @@ public enum ARMError: Error, Sendable, CustomStringConvertible {
             "\(method) \(url): operation \(status): \(code): \(message)"
         case .throttled(let method, let url, let retryAfter):
             "\(method) \(url): throttled due to too many requests, retry after \(retryAfter)"
+        case .unavailable(let method, let url, let status, let code, let message, let retryAfter):
+            "\(method) \(url): \(status) \(code): \(message) (retry after \(retryAfter))"
         case .rateLimited(let method, let url):
             "\(method) \(url): rate limit reached"
         case .transport(let method, let url, let cause):

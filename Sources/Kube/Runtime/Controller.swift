@@ -11,6 +11,14 @@ public enum ReconcileResult: Sendable, Equatable {
     case requeueAfter(Duration)
 }
 
+/// An error that says when the failed operation may succeed (a server's `Retry-After`, zero for "read again and
+/// retry now"): the controller requeues the key after that instead of the key's backoff. nil means no opinion.
+public protocol RetryAfterError: Error {
+    var retryAfter: Duration? { get }
+}
+
+extension KubeError: RetryAfterError {}
+
 /// A controller: keys of changed objects go into a ``WorkQueue`` and `workers` tasks reconcile them, one key at a
 /// time per key. The reconcile reads the current state from the informers' stores (the object may be gone: then
 /// it cleans up) and returns a ``ReconcileResult``; a thrown error retries the key with backoff.
@@ -105,7 +113,7 @@ public final class Controller<Object: APIObject>: Sendable {
                         "object": "\(key)", "error": "\(error)", "retries": "\(queue.requeues(key))",
                     ])
                     // A throttled server said when to come back; otherwise the item's backoff applies.
-                    if let wait = (error as? KubeError)?.retryAfter {
+                    if let wait = (error as? any RetryAfterError)?.retryAfter {
                         queue.addAfter(key, delay: wait)
                     } else {
                         queue.addRateLimited(key)
