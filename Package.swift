@@ -39,6 +39,8 @@ let package = Package(
         // Azure: RS256 client assertions for service-principal certificates (PEM keys, X.509 thumbprints).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already in the graph through swift-certificates; Azure reads PKCS#12 files with it.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -80,6 +82,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             exclude: ["README.md"]
         ),
@@ -160,6 +163,9 @@ let package = Package(
             ]
         ),
 
+        // Helpers shared by test targets (a scripted HTTP server); no module under Sources/ may depend on it.
+        .target(name: "TestSupport", dependencies: [hummingbird, logging], path: "Tests/TestSupport", exclude: ["README.md"]),
+
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Netlink"]),
@@ -167,12 +173,12 @@ let package = Package(
             name: "HTTPClientTests",
             dependencies: ["HTTPClient", hummingbird, logging]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", "TestSupport", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(
             name: "AzureTests",
             dependencies: [
-                "Azure", "HTTPClient", "ARMEmulator", hummingbird, logging,
+                "Azure", "HTTPClient", "ARMEmulator", "TestSupport", hummingbird, logging,
                 // A throwaway certificate for the service-principal certificate flow.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
