@@ -3,6 +3,7 @@ import Foundation
 import Kube
 import Logging
 import Netlink
+import Observability
 import WireGuard
 
 /// The latency of our CNI plugin alone as a container runtime runs it: for every pod, a fresh
@@ -67,7 +68,12 @@ struct CNIBenchmark: AsyncParsableCommand {
         let problems = withExtendedLifetime(trap) { leftovers.removeAll() }
         print(problems.isEmpty ? "cleanup: removed every namespace, directory and daemon the run made"
                                : "cleanup problems:\n  " + problems.joined(separator: "\n  "))
-        try outcome.get()
+        do {
+            try outcome.get()
+        } catch is CancellationError {
+            print("interrupted")
+            throw ExitCode(130)
+        }
     }
 
     private func measure(egressgw: String, leftovers: BenchLeftovers) async throws {
@@ -76,8 +82,8 @@ struct CNIBenchmark: AsyncParsableCommand {
         let socket = directory + "/run/cni.sock"
         let node = try CNIBenchNode.make(egressgw: egressgw, socketPath: socket, directory: directory,
                                          passesAnnotations: runtimeAnnotations, pluginLogLevel: pluginLogLevel, leftovers: leftovers)
-        var quiet = Logger(label: "egressgw-bench.cni")
-        quiet.logLevel = .error
+        // The manager and the emulator log only what goes wrong; the report is on stdout.
+        let quiet = ProcessObservability.bootstrap(label: "egressgw-bench.cni", format: .console, level: .error).logger
         try await CNIBenchCluster.run(pods: pods, socketPath: socket, logger: quiet) { [self] cluster in
             print("plugin: \(egressgw) as \(node.pluginDirectory)/egressgw-cni; WireGuard: \(BackendDetection.summary())")
             print("\(pods) pods per level, main CNI bridge + host-local in \(node.namespace), cni-manager and KubeEmulator in this process, "

@@ -31,7 +31,7 @@ struct CNICommand: AsyncParsableCommand {
         if let level = ProcessInfo.processInfo.environment[Self.logLevelVariable].flatMap(Logger.Level.init(rawValue:)) {
             logging.logLevel = level
         }
-        let logger = logging.bootstrap(label: "egressgw.cni")
+        let logger = logging.observability(label: "egressgw.cni").logger
         let plugin = EgressPlugin(logger: logger) { config in
             do throws(EgressManagerError) {
                 return try ManagerSocketClient(socketPath: config.managerSocket)
