@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
-                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", logging,
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", "Observability", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
