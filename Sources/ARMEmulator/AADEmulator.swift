@@ -1,6 +1,9 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Synchronization
+import X509
+import _CryptoExtras
 
 /// The Azure AD (Entra ID) v2 token endpoint for the client-credentials flows of service principals and workload
 /// identity: `POST /{tenant}/oauth2/v2.0/token` with a client secret or a client assertion.
@@ -10,9 +13,15 @@ public final class AADEmulator: Sendable {
         case secret(String)
         /// A federated token (workload identity: the projected service-account token) accepted as assertion.
         case federatedToken(String)
-        /// A certificate-signed assertion, recognised by its `x5t` thumbprint header. The signature is not
-        /// verified: the emulator checks the flow and the claims, not the cryptography.
-        case certificate(thumbprint: String)
+        /// A certificate (DER) whose key signs client assertions: the assertion names it by its `x5t` (SHA-1
+        /// thumbprint) header and must carry a valid RS256 signature by its key, as AAD checks.
+        case certificate(derEncoded: [UInt8])
+
+        /// The base64url SHA-1 thumbprint of a registered certificate.
+        var thumbprint: String? {
+            guard case .certificate(let der) = self else { return nil }
+            return TokenAuthority.base64URL(Array(Insecure.SHA1.hash(data: der)))
+        }
     }
 
     struct Application: Sendable {
@@ -22,6 +31,7 @@ public final class AADEmulator: Sendable {
 
     public let authority: TokenAuthority
     private let applications = Mutex<[String: Application]>([:])
+    private let requests = Mutex<[String]>([])
 
     public init(authority: TokenAuthority) {
         self.authority = authority
@@ -54,6 +64,11 @@ public final class AADEmulator: Sendable {
     }
 
     func application(_ clientID: String) -> Application? { applications.withLock { $0[clientID.lowercased()] } }
+
+    /// `TENANT CLIENT-ID → status` of every token request so far, for tests that count token fetches.
+    public var requestLog: [String] { requests.withLock { $0 } }
+
+    func record(_ line: String) { requests.withLock { $0.append(line) } }
 }
 
 /// The HTTP face of the AAD emulator, with AAD's error shapes (`error`, `error_description` with an AADSTS
@@ -68,7 +83,11 @@ struct AADServer: HTTPResponder {
     func respond(to request: Request, context: PeerRequestContext) async throws -> Response {
         var request = request
         let body = (try? await request.collectBody(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
-        return answer(request, form: Self.parseForm(body)).response
+        let form = Self.parseForm(body)
+        let answer = answer(request, form: form)
+        let tenant = request.uri.path.split(separator: "/").first.map(String.init) ?? ""
+        aad.record("\(tenant) \(form["client_id"] ?? "") → \(answer.status)")
+        return answer.response
     }
 
     private func refuse(_ error: String, _ code: Int, _ description: String, status: Int = 400) -> Answer {
@@ -133,8 +152,12 @@ struct AADServer: HTTPResponder {
             return "Client assertion is not a valid JWT and matches no federated credential of app '\(clientID)'."
         }
         guard let thumbprint = header["x5t"]?.stringValue,
-              app.credentials.contains(.certificate(thumbprint: thumbprint))
+              case .certificate(let der)? = app.credentials.first(where: { $0.thumbprint == thumbprint })
         else { return "Client assertion contains an invalid signature: no certificate of app '\(clientID)' has that thumbprint." }
+        guard header["alg"]?.stringValue == "RS256", Self.verifyRS256(parts, certificate: der) else {
+            return "Client assertion contains an invalid signature: it is not an RS256 signature by the key of the "
+                + "certificate with thumbprint '\(thumbprint)'."
+        }
         guard claims["iss"]?.stringValue == clientID, claims["sub"]?.stringValue == clientID else {
             return "Client assertion must have iss and sub equal to the client ID '\(clientID)'."
         }
@@ -148,10 +171,22 @@ struct AADServer: HTTPResponder {
     }
 
     static func decodeSegment(_ segment: String) -> ARMValue? {
+        decodeBase64URL(segment).flatMap { ARMValue(json: Array($0)) }
+    }
+
+    static func decodeBase64URL(_ segment: String) -> Data? {
         var text = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        return ARMValue(json: Array(data))
+        return Data(base64Encoded: text)
+    }
+
+    /// Whether the JWT's third part is a PKCS#1 v1.5 SHA-256 signature of its first two by the certificate's key.
+    static func verifyRS256(_ parts: [String], certificate der: [UInt8]) -> Bool {
+        guard let certificate = try? Certificate(derEncoded: der), let key = _RSA.Signing.PublicKey(certificate.publicKey),
+              let signature = decodeBase64URL(parts[2])
+        else { return false }
+        let signed = SHA256.hash(data: Data((parts[0] + "." + parts[1]).utf8))
+        return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: signed, padding: .insecurePKCS1v1_5)
     }
 
     static func parseForm(_ body: String) -> [String: String] {

@@ -27,6 +27,8 @@ public final class ARMEmulator: Sendable {
     private let faultRates: Mutex<FaultInjection>
     private let scriptedFaults = Mutex<[(RequestClass, Fault)]>([])
     private let records = Mutex<[RequestRecord]>([])
+    private let observers = Mutex<[UInt64: AsyncStream<Void>.Continuation]>([:])
+    private let nextObserver = Atomic<UInt64>(0)
 
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "arm-emulator")) {
         self.configuration = configuration
@@ -101,19 +103,39 @@ public final class ARMEmulator: Sendable {
     func record(_ entry: RequestRecord) {
         records.withLock { $0.append(entry) }
         logger.debug("\(entry)")
+        // Writes change resources; so may a poll of an operation (kind nil), which can finish a DELETE.
+        if entry.isWrite || entry.kind == nil { notifyObservers() }
+    }
+
+    // MARK: Observing
+
+    /// Yields after the stored resources may have changed (a write, a finished operation, a direct change),
+    /// coalesced: a reader that falls behind sees one element for many changes, so it re-reads the state.
+    public func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let key = nextObserver.add(1, ordering: .relaxed).newValue
+        observers.withLock { $0[key] = continuation }
+        continuation.onTermination = { [weak self] _ in _ = self?.observers.withLock { $0.removeValue(forKey: key) } }
+        return stream
+    }
+
+    func notifyObservers() {
+        for continuation in observers.withLock({ Array($0.values) }) { continuation.yield() }
     }
 
     // MARK: Direct access (seeding and assertions)
 
     public func addResourceGroup(subscription: String, name: String, location: String) {
         state.withLock { $0.addResourceGroup(subscription: subscription, name: name, location: location) }
+        notifyObservers()
     }
 
     /// Creates or replaces a resource without HTTP, with the checks of a PUT. VMs, which the API only reads,
     /// are stored as given.
     @discardableResult
     public func create(_ id: ResourceID, _ body: ARMValue) throws(ARMError) -> ARMValue {
-        try state.withLock { (state: inout FabricState) throws(ARMError) -> ARMValue in
+        defer { notifyObservers() }
+        return try state.withLock { (state: inout FabricState) throws(ARMError) -> ARMValue in
             try state.atomically { (state: inout FabricState) throws(ARMError) -> ARMValue in
                 guard id.kind == .virtualMachine else {
                     return try state.put(id, body: body, merge: id.kind.putMerges, ifMatch: nil, ifNoneMatch: nil).body
@@ -134,7 +156,8 @@ public final class ARMEmulator: Sendable {
     /// Adds instances to a scale set, each a copy of the current network model with its own NICs and addresses.
     @discardableResult
     public func addInstances(to scaleSet: ResourceID, count: Int) throws(ARMError) -> [ARMValue] {
-        try state.withLock { (state: inout FabricState) throws(ARMError) -> [ARMValue] in
+        defer { notifyObservers() }
+        return try state.withLock { (state: inout FabricState) throws(ARMError) -> [ARMValue] in
             try state.atomically { (state: inout FabricState) throws(ARMError) -> [ARMValue] in
                 try state.addInstances(to: scaleSet, count: count)
             }
@@ -156,6 +179,7 @@ public final class ARMEmulator: Sendable {
         state.withLock { state in
             state.resources[id.key]?.body[path: "properties", "provisioningState"] = .string(value)
         }
+        notifyObservers()
     }
 }
 

@@ -52,7 +52,10 @@ struct ARMServer: HTTPResponder {
                 case .throttle(let seconds): throw ARMError.throttled(retryAfter: seconds)
                 case .internalError: throw ARMError.internalServerError
                 case .unavailable(let seconds): throw ARMError.serviceUnavailable(retryAfter: seconds)
-                case .failOperation: break
+                case .foreignAnswer(let status, let contentType, let text):
+                    emulator.record(.init(method: method, path: path, status: status, kind: kind))
+                    return Answer(status: status, raw: (contentType, Array(text.utf8))).response
+                case .failOperation, .truncateBody: break
                 }
             }
             guard let target else {
@@ -63,9 +66,10 @@ struct ARMServer: HTTPResponder {
         } catch let error as ARMError {
             answer = Answer(error)
         }
-        var response = answer
+        var response = call.faults.contains(.truncateBody) ? answer.truncated() : answer
         response.headers["x-ms-request-id"] = UUID().uuidString.lowercased()
-        emulator.record(.init(method: method, path: path, status: answer.status, kind: kind))
+        emulator.record(.init(method: method, path: path, status: answer.status, kind: kind,
+                              body: body.isEmpty ? nil : ARMValue(json: body), ifMatch: call.header("If-Match")))
         return response.response
     }
 
@@ -165,6 +169,12 @@ struct ARMServer: HTTPResponder {
             }
         }
         var headers = ["ETag": stored.etag]
+        if let operation, emulator.configuration.operationStyle == .location {
+            return Answer(status: 202, headers: [
+                "Location": operationURL(call, operation, location: stored.body["location"]?.stringValue, result: true),
+                "Retry-After": String(emulator.configuration.pollRetryAfterSeconds),
+            ])
+        }
         if let operation {
             headers["Azure-AsyncOperation"] = operationURL(call, operation, location: stored.body["location"]?.stringValue, result: false)
             headers["Retry-After"] = String(emulator.configuration.pollRetryAfterSeconds)
@@ -186,11 +196,14 @@ struct ARMServer: HTTPResponder {
         }
         guard let outcome else { return Answer(status: 204) }
         guard let operation = outcome.0 else { return Answer(status: 200) }
-        return Answer(status: 202, headers: [
-            "Azure-AsyncOperation": operationURL(call, operation, location: outcome.1, result: false),
+        var headers = [
             "Location": operationURL(call, operation, location: outcome.1, result: true),
             "Retry-After": String(emulator.configuration.pollRetryAfterSeconds),
-        ])
+        ]
+        if emulator.configuration.operationStyle == .asyncOperation {
+            headers["Azure-AsyncOperation"] = operationURL(call, operation, location: outcome.1, result: false)
+        }
+        return Answer(status: 202, headers: headers)
     }
 
     private func operationURL(_ call: Call, _ operation: PendingOperation, location: String?, result: Bool) -> String {

@@ -13,6 +13,8 @@ extension ARMEmulator {
         public var operationPolls = 0
         /// `Retry-After` sent with 201/202 answers and with operations still in progress.
         public var pollRetryAfterSeconds = 0
+        /// How long-running operations are announced; resource providers differ.
+        public var operationStyle = OperationStyle.asyncOperation
         /// Where public IP prefixes and standalone public IPs get their addresses (documentation ranges).
         public var publicAddressPool = ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"]
         /// Faults injected from the start.
@@ -35,6 +37,16 @@ extension ARMEmulator {
             }
             apiVersions = versions
         }
+    }
+
+    /// The headers a long-running operation is announced with.
+    public enum OperationStyle: Sendable, Equatable {
+        /// PUT: 200/201 with the resource and `Azure-AsyncOperation`; DELETE: 202 with `Azure-AsyncOperation` and
+        /// `Location` (what Network and Compute send).
+        case asyncOperation
+        /// PUT and DELETE: 202 without a body and with `Location` only, which answers 202 until the operation ends
+        /// and then the final resource (or the operation's error).
+        case location
     }
 
     /// Which requests a rate-based fault hits.
@@ -68,6 +80,12 @@ extension ARMEmulator {
         case delay(Duration)
         /// The request is accepted but its long-running operation ends `Failed`.
         case failOperation
+        /// The answer is cut off halfway through its JSON body (with a matching `Content-Length`, as a broken proxy
+        /// or a crashed front end sends it).
+        case truncateBody
+        /// Something other than ARM answers: a proxy's HTML error page, a captive portal, a JSON document of the
+        /// wrong shape.
+        case foreignAnswer(status: Int, contentType: String, body: String)
     }
 
     /// Faults at rates (0…1 per request), for soak tests and the sandbox; `enqueue` gives exact sequences.
@@ -118,6 +136,10 @@ extension ARMEmulator {
         public var status: Int
         /// The resource kind addressed, when the path names one.
         public var kind: ResourceKind?
+        /// The JSON body a write carried, to check exactly what a client sends (partial bodies, kept members).
+        public var body: ARMValue? = nil
+        /// The `If-Match` header, if any.
+        public var ifMatch: String? = nil
 
         public var isWrite: Bool { !["GET", "HEAD"].contains(method) }
 

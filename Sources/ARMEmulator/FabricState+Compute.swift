@@ -112,6 +112,45 @@ extension FabricState {
         return created
     }
 
+    /// Gives an instance a fixed computer name and its primary NIC's primary ipconfig a fixed address (seeding
+    /// only: Azure has no static addresses for scale-set instances). The address stays with the ipconfig from
+    /// then on, as any address does; it must be inside the subnet and free.
+    mutating func pin(instance id: ResourceID, computerName: String?, primaryIP: String?) throws(ARMError) -> ARMValue {
+        guard var instance = resources[id.key] else { throw .notFound(id) }
+        if let computerName {
+            instance.body[path: "properties", "osProfile", "computerName"] = .string(computerName)
+            resources[id.key] = instance
+        }
+        if let primaryIP {
+            guard let address = IPv4Address(primaryIP) else {
+                throw .invalidParameter("Pinned primary IP \(primaryIP) of \(id) is not an IPv4 address.")
+            }
+            let nics = all(.scaleSetNIC).filter { $0.id.parent == id }
+            guard var nic = nics.first(where: { $0.body[path: "properties", "primary"]?.boolValue == true }) ?? nics.first else {
+                throw .invalidParameter("Instance \(id) has no network interface to pin \(primaryIP) on.")
+            }
+            var configurations = nic.body[path: "properties", "ipConfigurations"]?.arrayValue ?? []
+            guard let index = configurations.firstIndex(where: { $0[path: "properties", "primary"]?.boolValue == true }) else {
+                throw .invalidParameter("Network interface \(nic.id) has no primary IP configuration to pin \(primaryIP) on.")
+            }
+            let subnet = configurations[index][path: "properties", "subnet", "id"]?.stringValue ?? ""
+            let owner = configurations[index]["id"]?.stringValue ?? nic.id.path
+            let prefix = try subnetPrefix(subnet, by: owner)
+            guard prefix.subnetHosts?.contains(address.value) == true else {
+                throw ARMError(status: 400, code: "PrivateIPAddressNotInSubnet",
+                               message: "IP address \(primaryIP) of \(owner) does not belong to subnet \(subnet) (\(prefix)).")
+            }
+            guard takenPrivateAddresses(excluding: nic.id.key)[subnet.lowercased(), default: []].contains(address.value) == false else {
+                throw ARMError(status: 400, code: "PrivateIPAddressInUse",
+                               message: "IP address \(primaryIP) of \(owner) is already in use in subnet \(subnet).")
+            }
+            configurations[index][path: "properties", "privateIPAddress"] = .string(address.description)
+            nic.body[path: "properties", "ipConfigurations"] = .array(configurations)
+            resources[nic.id.key] = nic
+        }
+        return decorate(resources[id.key]!)
+    }
+
     /// AKS computer names end in the instance ID in base 36, zero-padded to six digits.
     static func base36(_ value: Int, width: Int) -> String {
         let digits = String(value, radix: 36)

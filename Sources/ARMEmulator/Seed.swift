@@ -23,23 +23,50 @@ public struct Seed: Codable, Sendable, Equatable {
     public var location: String
     public var resourceGroups: [ResourceGroup]
 
+    public init(subscription: String, location: String, resourceGroups: [ResourceGroup]) {
+        self.subscription = subscription
+        self.location = location
+        self.resourceGroups = resourceGroups
+    }
+
     public struct ResourceGroup: Codable, Sendable, Equatable {
         public var name: String
         public var location: String?
         public var virtualNetworks: [VirtualNetwork]?
         public var scaleSets: [ScaleSet]?
         public var virtualMachines: [VirtualMachine]?
+
+        public init(name: String, location: String? = nil, virtualNetworks: [VirtualNetwork]? = nil,
+                    scaleSets: [ScaleSet]? = nil, virtualMachines: [VirtualMachine]? = nil)
+        {
+            self.name = name
+            self.location = location
+            self.virtualNetworks = virtualNetworks
+            self.scaleSets = scaleSets
+            self.virtualMachines = virtualMachines
+        }
     }
 
     public struct VirtualNetwork: Codable, Sendable, Equatable {
         public var name: String
         public var addressPrefixes: [String]
         public var subnets: [Subnet]
+
+        public init(name: String, addressPrefixes: [String], subnets: [Subnet]) {
+            self.name = name
+            self.addressPrefixes = addressPrefixes
+            self.subnets = subnets
+        }
     }
 
     public struct Subnet: Codable, Sendable, Equatable {
         public var name: String
         public var addressPrefix: String
+
+        public init(name: String, addressPrefix: String) {
+            self.name = name
+            self.addressPrefix = addressPrefix
+        }
     }
 
     /// A VMSS node pool.
@@ -53,6 +80,33 @@ public struct Seed: Codable, Sendable, Equatable {
         public var subnet: String
         public var instances: Int
         public var tags: [String: String]?
+        /// What to give each instance, in order, instead of the generated computer name and the lowest free
+        /// primary address: how the sandbox makes instances match the nodes it has already wired. When present
+        /// it has one entry per instance.
+        public var pinnedInstances: [PinnedInstance]?
+
+        public init(name: String, pool: String, gatewayPrefixLength: Int? = nil, subnet: String, instances: Int,
+                    tags: [String: String]? = nil, pinnedInstances: [PinnedInstance]? = nil)
+        {
+            self.name = name
+            self.pool = pool
+            self.gatewayPrefixLength = gatewayPrefixLength
+            self.subnet = subnet
+            self.instances = instances
+            self.tags = tags
+            self.pinnedInstances = pinnedInstances
+        }
+    }
+
+    /// A scale-set instance's fixed computer name and NIC primary address (either may be left to the emulator).
+    public struct PinnedInstance: Codable, Sendable, Equatable {
+        public var computerName: String?
+        public var primaryIP: String?
+
+        public init(computerName: String? = nil, primaryIP: String? = nil) {
+            self.computerName = computerName
+            self.primaryIP = primaryIP
+        }
     }
 
     /// A standalone VM with a pre-created NIC (an AKS "VirtualMachines" pool member).
@@ -156,6 +210,10 @@ extension ARMEmulator {
                 guard pool.instances >= 0 else {
                     throw .invalid(field: "\(poolField).instances", value: String(pool.instances), reason: "must not be negative")
                 }
+                if let pins = pool.pinnedInstances, pins.count != pool.instances {
+                    throw .invalid(field: "\(poolField).pinnedInstances", value: String(pins.count),
+                                   reason: "needs one entry per instance (\(pool.instances))")
+                }
                 let (subnetID, prefix) = try subnet("\(poolField).subnet", pool.subnet)
                 let tags = poolTags(pool.pool, pool.gatewayPrefixLength, pool.tags)
                 let path = "\(base)/Microsoft.Compute/virtualMachineScaleSets/\(pool.name)"
@@ -177,9 +235,22 @@ extension ARMEmulator {
                         ],
                     ],
                 ])
-                let instances: [ARMValue]
+                var instances: [ARMValue]
                 do { instances = try addInstances(to: ResourceID(path)!, count: pool.instances) } catch {
                     throw .refused(field: "\(poolField).instances", error)
+                }
+                for (index, pin) in (pool.pinnedInstances ?? []).enumerated() {
+                    guard let id = instances[index]["id"]?.stringValue.flatMap(ResourceID.init) else { continue }
+                    do {
+                        defer { notifyObservers() }
+                        instances[index] = try state.withLock { (state: inout FabricState) throws(ARMError) -> ARMValue in
+                            try state.atomically { (state: inout FabricState) throws(ARMError) -> ARMValue in
+                                try state.pin(instance: id, computerName: pin.computerName, primaryIP: pin.primaryIP)
+                            }
+                        }
+                    } catch {
+                        throw .refused(field: "\(poolField).pinnedInstances[\(index)]", error)
+                    }
                 }
                 for instance in instances {
                     let instanceID = instance["instanceId"]?.stringValue ?? ""

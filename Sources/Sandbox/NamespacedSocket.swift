@@ -36,7 +36,7 @@ enum NamespacedSocket {
     /// `GET path` to `address:port` from inside `namespace` (from `source` when given); returns the
     /// status code and the body. Waits at most `timeout` seconds for each step.
     static func get(in namespace: NetworkNamespace, from source: IPAddress? = nil, to address: IPAddress, port: UInt16,
-                    path: String, timeout: Int = 2) throws(SandboxError) -> (status: Int, body: String) {
+                    path: String, headers: [String: String] = [:], timeout: Int = 2) throws(SandboxError) -> (status: Int, body: String) {
         let target = "http://\(address):\(port)\(path) from \(namespace)"
         let fd = try tcp(in: namespace, bindTo: source)
         defer { close(fd) }
@@ -48,7 +48,8 @@ enum NamespacedSocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw .request(target: target, reason: "connect: \(errnoText())") }
-        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: egressgw-sandbox\r\n\r\n".utf8)
+        let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let request = Array("GET \(path) HTTP/1.0\r\nHost: \(address)\r\nUser-Agent: egressgw-sandbox\r\n\(extra)\r\n".utf8)
         guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
             throw .request(target: target, reason: "send: \(errnoText())")
         }

@@ -232,20 +232,11 @@ final class LatencyRecorder: Sendable {
                 to.compactMap { sequence, end in from[sequence].map { end - $0 } }
             }
             return [
-                Self.line("write round trip (merge patch)", state.roundTrips),
-                Self.line("write issued → watch event in the informer", spans(state.issued, state.delivered)),
-                Self.line("watch event → reconcile (work queue)", spans(state.delivered, state.reconciled)),
-                Self.line("write issued → reconcile", spans(state.issued, state.reconciled)),
+                ProcessMeasurements.percentiles("write round trip (merge patch)", state.roundTrips),
+                ProcessMeasurements.percentiles("write issued → watch event in the informer", spans(state.issued, state.delivered)),
+                ProcessMeasurements.percentiles("watch event → reconcile (work queue)", spans(state.delivered, state.reconciled)),
+                ProcessMeasurements.percentiles("write issued → reconcile", spans(state.issued, state.reconciled)),
             ]
         }
-    }
-
-    private static func line(_ label: String, _ samples: [Duration]) -> String {
-        guard !samples.isEmpty else { return "\(label): no samples" }
-        let sorted = samples.sorted()
-        func percentile(_ p: Double) -> String {
-            ProcessMeasurements.format(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))])
-        }
-        return "\(label): p50 \(percentile(0.5)), p90 \(percentile(0.9)), p99 \(percentile(0.99)), max \(ProcessMeasurements.format(sorted[sorted.count - 1])) (\(sorted.count) samples)"
     }
 }

@@ -39,6 +39,32 @@ enum ProcessMeasurements {
         return bytes
     }
 
+    /// The pids of the processes whose command line (`/proc/PID/cmdline`, split at NULs) passes `matches`.
+    static func processes(matching matches: ([String]) -> Bool) -> [pid_t] {
+        guard let directory = opendir("/proc") else { return [] }
+        defer { closedir(directory) }
+        var found: [pid_t] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = pid_t(name), let cmdline = readFile("/proc/\(name)/cmdline") else { continue }
+            if matches(cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }) { found.append(pid) }
+        }
+        return found
+    }
+
+    /// `label: p50 …, p90 …, p99 …, max … (N samples)`.
+    static func percentiles(_ label: String, _ samples: [Duration]) -> String {
+        guard !samples.isEmpty else { return "\(label): no samples" }
+        let sorted = samples.sorted()
+        let ranks = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)].map { "\($0) \(format(percentile($1, ofSorted: sorted)))" }
+        return "\(label): \(ranks.joined(separator: ", ")), max \(format(sorted[sorted.count - 1])) (\(sorted.count) samples)"
+    }
+
+    /// The sample at rank `p` (0...1) of a sorted, non-empty list, rounded down.
+    static func percentile(_ p: Double, ofSorted sorted: [Duration]) -> Duration {
+        sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+    }
+
     /// Milliseconds, or seconds from one second on, with two decimals.
     static func format(_ duration: Duration) -> String {
         let milliseconds = duration.milliseconds

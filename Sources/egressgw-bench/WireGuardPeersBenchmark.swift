@@ -98,14 +98,6 @@ struct WireGuardPeersBenchmark: ParsableCommand {
     /// The pid of the userspace daemon serving `device` (command line `<executable> <device>`);
     /// nil for the kernel backend.
     private func daemonProcess(_ device: String) -> String? {
-        guard let directory = opendir("/proc") else { return nil }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard Int(name) != nil, let cmdline = ProcessMeasurements.readFile("/proc/\(name)/cmdline") else { continue }
-            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if arguments.count == 2, arguments[1] == device { return name }
-        }
-        return nil
+        ProcessMeasurements.processes { $0.count == 2 && $0[1] == device }.first.map { String($0) }
     }
 }

@@ -54,12 +54,18 @@ struct OperatorCommand: AsyncParsableCommand {
         guard !secretNamespace.isEmpty else {
             throw ValidationError("--secret-namespace or MY_POD_NAMESPACE is required")
         }
+        // A broken cloud config is the likeliest start-up failure: report it before anything else is set up.
+        let azure: CloudConfig
+        do {
+            azure = try CloudConfig.load(path: cloudConfig, environment: environment)
+        } catch {
+            throw error.naming(file: cloudConfig)
+        }
         let metrics = MetricsRegistry()
         metrics.bootstrapMetricsSystem()
         var kube = try KubeClientConfiguration.load(kubeconfig: kubeconfig, environment: environment)
         kube.userAgent = KubeClientConfiguration.userAgent(version: BuildInfo.version, role: "operator")
         let client = try KubeClient(configuration: kube)
-        let azure = try CloudConfig.load(path: cloudConfig, environment: environment)
         let cloud = CloudTarget(azure)
         let settings = OperatorSettings(secretNamespace: secretNamespace, podNamespace: podNamespace,
                                         gatewayLBProbePort: gatewayLbProbePort, cloud: cloud)
@@ -119,5 +125,13 @@ private struct ControllersService: Service {
 
     func run() async throws {
         try await cancelOnGracefulShutdown { try await manager.run(election: election) }
+    }
+}
+
+extension CloudConfigError {
+    /// The error with the file named: a failed check names only the field.
+    fileprivate func naming(file path: String) -> CloudConfigError {
+        guard case .validation(let message) = self else { return self }
+        return .invalid(source: path, field: "", reason: message)
     }
 }

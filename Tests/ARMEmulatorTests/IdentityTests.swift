@@ -1,7 +1,10 @@
 import ARMEmulator
+import Crypto
 import Foundation
 import HTTPClient
 import Testing
+import X509
+import _CryptoExtras
 
 /// IMDS (per-caller documents, the Metadata header, managed-identity tokens), the AAD token endpoint, and ARM
 /// refusing requests without a token they issued.
@@ -118,7 +121,14 @@ import Testing
         let app = "0b0e0000-0000-4000-8000-0000000000bb"
         aad.register(clientID: app, tenant: Self.tenant, credential: .secret("s3cret"))
         aad.register(clientID: app, tenant: Self.tenant, credential: .federatedToken("projected-sa-token"))
-        aad.register(clientID: app, tenant: Self.tenant, credential: .certificate(thumbprint: "thumb"))
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let name = try DistinguishedName { CommonName("aad-emulator-test") }
+        let registered = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date(),
+            notValidAfter: Date().addingTimeInterval(3600), issuer: name, subject: name,
+            signatureAlgorithm: .sha256WithRSAEncryption, extensions: .init(), issuerPrivateKey: .init(key))
+        let der = try registered.serializeAsPEM().derBytes
+        aad.register(clientID: app, tenant: Self.tenant, credential: .certificate(derEncoded: der))
         let server = try await aad.start()
         defer { Task { await server.stop() } }
         let http = try client()
@@ -146,11 +156,20 @@ import Testing
         }
         let claims: ARMValue = ["iss": .string(app), "sub": .string(app), "aud": .string(url),
                                 "exp": .integer(Int64(Date().timeIntervalSince1970) + 600)]
-        let signed = "\(segment(["alg": "RS256", "x5t": "thumb"])).\(segment(claims)).c2lnbmF0dXJl"
+        let thumbprint = Data(Insecure.SHA1.hash(data: der)).base64EncodedString().replacingOccurrences(of: "=", with: "")
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        let signingInput = "\(segment(["alg": "RS256", "x5t": .string(thumbprint)])).\(segment(claims))"
+        let signature = try key.signature(for: SHA256.hash(data: Data(signingInput.utf8)), padding: .insecurePKCS1v1_5)
+        let signed = signingInput + "." + Data(signature.rawRepresentation).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         let certificate = try await http.execute(tokenRequest(url, base + [assertionType, ("client_assertion", signed)]))
         #expect(certificate.status == 200, "\(certificate.text)")
+        let forged = "\(signingInput).c2lnbmF0dXJl"
+        let refused = try await http.execute(tokenRequest(url, base + [assertionType, ("client_assertion", forged)]))
+        #expect(refused.status == 401 && json(refused)["error_description"]?.stringValue?.contains("invalid signature") == true)
         let otherCertificate = "\(segment(["alg": "RS256", "x5t": "other"])).\(segment(claims)).c2lnbmF0dXJl"
         #expect(try await http.execute(tokenRequest(url, base + [assertionType, ("client_assertion", otherCertificate)])).status == 401)
+        #expect(aad.requestLog.filter { $0.hasSuffix("→ 200") }.count == 3)
 
         let otherTenant = try await http.execute(tokenRequest("\(server.url)/other-tenant/oauth2/v2.0/token",
                                                              base + [("client_secret", "s3cret")]))

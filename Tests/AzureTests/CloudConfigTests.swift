@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Azure
 
 @Suite("CloudConfig")
@@ -136,6 +137,35 @@ struct CloudConfigTests {
         var empty = CloudConfig()
         empty.location = "x"
         #expect(throws: CloudConfigError.validation("cloud is empty")) { try empty.validate() }
+    }
+
+    @Test("a file without a required key, or with only whitespace in it, is refused with the Go message; so is an unknown cloud")
+    func missingKeysInFile() throws {
+        let complete = ["cloud": "AzurePublicCloud", "location": "westus2", "subscriptionId": "sub", "aadClientId": "id",
+                        "aadClientSecret": "s", "resourceGroup": "rg", "vnetName": "vnet", "subnetName": "subnet"]
+        let messages = [
+            "cloud": "cloud is empty", "location": "location is empty", "subscriptionId": "subscription ID is empty",
+            "aadClientId": "AAD client ID or AAD client secret is empty",
+            "aadClientSecret": "AAD client ID or AAD client secret is empty", "resourceGroup": "resource group is empty",
+            "vnetName": "virtual network name is empty", "subnetName": "virtual network subnet name is empty",
+        ]
+        func load(_ values: [String: String]) throws -> CloudConfig {
+            let path = try write(String(decoding: try JSONSerialization.data(withJSONObject: values), as: UTF8.self))
+            defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+            return try CloudConfig.load(path: path, environment: [:])
+        }
+        _ = try load(complete)
+        for (key, message) in messages {
+            for value in [nil, " \t "] as [String?] {
+                var values = complete
+                values[key] = value
+                #expect(throws: CloudConfigError.validation(message), "\(key) = \(String(describing: value))") { try load(values) }
+            }
+        }
+        var unknown = complete
+        unknown["cloud"] = "AzureGermanCloud"
+        let error = #expect(throws: CloudConfigError.self) { try load(unknown) }
+        #expect("\(error!)".contains("cloud(AzureGermanCloud) is not a known Azure environment"))
     }
 
     @Test("malformed files: errors name the file and the key")

@@ -7,51 +7,13 @@ import Testing
 /// Compute merge of scale-set models into instances) over HTTP.
 @Suite("ARM typed operations against the emulator")
 struct EmulatorTests {
-    static let subscription = "sub"
-    static let group = "MC_rg_cluster_eastus"
-    static var groupPath: String { "/subscriptions/\(subscription)/resourceGroups/\(group)" }
-    static var subnetID: String { "\(groupPath)/providers/Microsoft.Network/virtualNetworks/aks-vnet/subnets/aks-subnet" }
-    static let scaleSetName = "aks-gw-12345678-vmss"
+    static let group = EmulatedFabric.group
+    static let groupPath = EmulatedFabric.groupPath
+    static let subnetID = EmulatedFabric.subnetID
+    static let scaleSetName = EmulatedFabric.scaleSetName
 
     static func with(_ body: @Sendable (ARMClient, ARMEmulator) async throws -> Void) async throws {
-        var configuration = ARMEmulator.Configuration()
-        configuration.operationPolls = 2
-        let emulator = ARMEmulator(configuration: configuration)
-        emulator.addResourceGroup(subscription: subscription, name: group, location: "eastus")
-        try emulator.create(ResourceID("\(groupPath)/providers/Microsoft.Network/virtualNetworks/aks-vnet")!, [
-            "location": "eastus",
-            "properties": [
-                "addressSpace": ["addressPrefixes": ["10.224.0.0/12"]],
-                "subnets": [["name": "aks-subnet", "properties": ["addressPrefix": "10.224.0.0/16"]]],
-            ],
-        ])
-        let scaleSet = ResourceID("\(groupPath)/providers/Microsoft.Compute/virtualMachineScaleSets/\(scaleSetName)")!
-        try emulator.create(scaleSet, [
-            "location": "eastus",
-            "sku": ["name": "Standard_D2s_v3", "capacity": 1],
-            "properties": [
-                "orchestrationMode": "Uniform",
-                "virtualMachineProfile": [
-                    "osProfile": ["computerNamePrefix": .string(scaleSetName), "adminUsername": "azureuser"],
-                    "networkProfile": ["networkInterfaceConfigurations": [[
-                        "name": .string(scaleSetName),
-                        "properties": [
-                            "primary": true, "enableIPForwarding": true,
-                            "ipConfigurations": [["name": "ipconfig1", "properties": ["primary": true, "subnet": ["id": .string(subnetID)]]]],
-                        ],
-                    ]]],
-                ],
-            ],
-        ])
-        _ = try emulator.addInstances(to: scaleSet, count: 1)
-        let server = try await emulator.start()
-        do {
-            try await body(try ARMClient.local(server.url), emulator)
-            await server.stop()
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await EmulatedFabric.with({ $0.operationPolls = 2 }) { fabric in try await body(try fabric.client(), fabric.emulator) }
     }
 
     @Test("VMSS: add a secondary ipconfig to model and instance, read its IP, remove it; unknown members survive")
@@ -152,6 +114,102 @@ struct EmulatorTests {
             try await arm.deletePublicIPPrefix(resourceGroup: Self.group, name: "egressgateway-uid")
             let error = await #expect(throws: Azure.ARMError.self) { try await arm.publicIPPrefix(resourceGroup: Self.group, name: "egressgateway-uid") }
             #expect(error?.isNotFound == true)
+        }
+    }
+
+    /// What the emulator received in the last `method` request whose path ends with `suffix`, as the client's JSON type.
+    static func sent(_ emulator: ARMEmulator, _ method: String, _ suffix: String) throws -> (body: AzureJSON?, ifMatch: String?) {
+        let record = try #require(emulator.requestLog.last { $0.method == method && $0.path.hasSuffix(suffix) })
+        return (try record.body.map { try AzureJSON(parsing: $0.jsonBytes) }, record.ifMatch)
+    }
+
+    @Test("scale set and instances: list, read, the §4.5 partial bodies on the wire with If-Match, instance NICs")
+    func scaleSetPartialBodies() async throws {
+        try await EmulatedFabric.with(instances: 2) { fabric in
+            let arm = try fabric.client()
+            let name = "egressgateway-uid2"
+            let scaleSets = try await arm.virtualMachineScaleSets(resourceGroup: Self.group)
+            #expect(scaleSets.map(\.name) == [Self.scaleSetName])
+            var vmss = try await arm.virtualMachineScaleSet(resourceGroup: Self.group, name: Self.scaleSetName)
+            var profile = try #require(vmss.networkProfile)
+            profile.networkInterfaceConfigurations[0].ipConfigurations.append(
+                VMSSIPConfiguration(name: name, subnetID: Self.subnetID, publicIPPrefixID: nil))
+            vmss.networkProfile = profile
+            _ = try await arm.updateNetworkProfile(of: vmss, resourceGroup: Self.group)
+            let model = try Self.sent(fabric.emulator, "PUT", Self.scaleSetName)
+            #expect(model.body == vmss.networkProfileUpdate())
+            #expect(model.ifMatch != nil && model.ifMatch == vmss.etag)
+
+            let instances = try await arm.virtualMachineScaleSetVMs(resourceGroup: Self.group, scaleSet: Self.scaleSetName)
+            #expect(instances.count == 2)
+            for var instance in instances {
+                let id = try #require(instance.instanceID)
+                // The model change reaches an instance only when the instance is updated.
+                let before = try await arm.virtualMachineScaleSetVMNetworkInterface(
+                    resourceGroup: Self.group, scaleSet: Self.scaleSetName, instanceID: id, name: Self.scaleSetName)
+                #expect(before.ipConfigurations.map(\.name) == ["ipconfig1"])
+                var configurations = try #require(instance.networkInterfaceConfigurations)
+                configurations[0].ipConfigurations.append(VMSSIPConfiguration(name: name, subnetID: Self.subnetID, publicIPPrefixID: nil))
+                instance.networkInterfaceConfigurations = configurations
+                _ = try await arm.updateNetworkConfiguration(of: instance, resourceGroup: Self.group, scaleSet: Self.scaleSetName)
+                let update = try Self.sent(fabric.emulator, "PUT", "/virtualMachines/\(id)")
+                #expect(update.body == instance.networkConfigurationUpdate())
+                #expect(update.ifMatch != nil && update.ifMatch == instance.etag)
+                let after = try await arm.virtualMachineScaleSetVMNetworkInterface(
+                    resourceGroup: Self.group, scaleSet: Self.scaleSetName, instanceID: id, name: Self.scaleSetName)
+                #expect(after.primaryIPAddress?.isEmpty == false)
+                #expect(after.ipConfigurations.first { $0.name == name }?.privateIPAddress?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test("VM pool: VMs and NICs listed and read, a secondary ipconfig with a public IP from a prefix, then cleaned up")
+    func vmPool() async throws {
+        try await EmulatedFabric.with { fabric in
+            let arm = try fabric.client()
+            let nicName = EmulatedFabric.vmName + "-nic"
+            #expect(try await arm.virtualMachines(resourceGroup: Self.group).map(\.name) == [EmulatedFabric.vmName])
+            let vm = try await arm.virtualMachine(resourceGroup: Self.group, name: EmulatedFabric.vmName)
+            #expect(vm.tags["aks-managed-poolName"] == "vmpool")
+            #expect(try await arm.networkInterfaces(resourceGroup: Self.group).map(\.name) == [nicName])
+
+            let prefix = try await arm.createOrUpdate(
+                PublicIPPrefix(name: "egressgateway-uid3", location: "eastus", prefixLength: 31), resourceGroup: Self.group)
+            #expect(try await arm.publicIPPrefix(resourceGroup: Self.group, name: "egressgateway-uid3").ipPrefix == prefix.ipPrefix)
+            let pipName = "egressgateway-uid3-\(EmulatedFabric.vmName)"
+            let pip = try await arm.createOrUpdate(
+                PublicIPAddress(name: pipName, location: "eastus", publicIPPrefixID: prefix.id ?? ""), resourceGroup: Self.group)
+            #expect(pip.ipAddress?.isEmpty == false)
+            let readBack = try await arm.publicIPAddress(resourceGroup: Self.group, name: pipName)
+            #expect(readBack.ipAddress == pip.ipAddress)
+            #expect(readBack.publicIPPrefixID?.lowercased() == prefix.id?.lowercased())
+
+            var nic = try await arm.networkInterface(resourceGroup: Self.group, name: nicName)
+            nic.ipConfigurations.append(NICIPConfiguration(
+                name: "egressgateway-uid3", subnetID: Self.subnetID, publicIPAddress: PublicIPAddress(json: ["id": .string(pip.id ?? "")])))
+            let updated = try await arm.createOrUpdate(nic, resourceGroup: Self.group)
+            #expect(try Self.sent(fabric.emulator, "PUT", nicName).ifMatch == nic.etag)
+            let secondary = try #require(updated.ipConfigurations.first { $0.name == "egressgateway-uid3" })
+            #expect(secondary.privateIPAddress?.hasPrefix("10.224.") == true)
+            #expect(secondary.publicIPAddress?.id?.lowercased() == pip.id?.lowercased())
+
+            // Referential integrity: the address holds the prefix, the NIC holds the address.
+            let prefixInUse = await #expect(throws: Azure.ARMError.self) {
+                try await arm.deletePublicIPPrefix(resourceGroup: Self.group, name: "egressgateway-uid3")
+            }
+            #expect(prefixInUse?.code == "InUsePublicIpPrefixCannotBeDeleted")
+            let addressInUse = await #expect(throws: Azure.ARMError.self) {
+                try await arm.deletePublicIPAddress(resourceGroup: Self.group, name: pipName)
+            }
+            #expect(addressInUse?.code == "PublicIPAddressCannotBeDeleted")
+
+            var detached = try await arm.networkInterface(resourceGroup: Self.group, name: nicName)
+            detached.ipConfigurations.removeAll { $0.name == "egressgateway-uid3" }
+            _ = try await arm.createOrUpdate(detached, resourceGroup: Self.group)
+            try await arm.deletePublicIPAddress(resourceGroup: Self.group, name: pipName)
+            try await arm.deletePublicIPPrefix(resourceGroup: Self.group, name: "egressgateway-uid3")
+            let gone = await #expect(throws: Azure.ARMError.self) { try await arm.publicIPAddress(resourceGroup: Self.group, name: pipName) }
+            #expect(gone?.isNotFound == true)
         }
     }
 }

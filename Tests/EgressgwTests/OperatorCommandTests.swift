@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 @testable import egressgw
 
@@ -24,5 +25,34 @@ struct OperatorCommandTests {
         #expect(command.metricsBindPort == 8080 && command.healthProbeBindPort == 8081)
         #expect(command.gatewayLbProbePort == 8082)
         #expect(command.secretNamespace == "ns")
+    }
+
+    static let goodCloudConfig = """
+        {"cloud": "AzurePublicCloud", "tenantId": "t", "subscriptionId": "s", "location": "eastus",
+         "resourceGroup": "rg", "vnetName": "vnet", "subnetName": "subnet",
+         "useManagedIdentityExtension": true}
+        """
+
+    /// A bad cloud config stops `egressgw operator` at start with status 1 and a message that names the file and
+    /// what is wrong in it, before any connection is tried.
+    @Test("a missing, unparsable, incomplete or unknown-cloud config fails at start naming the file and the field", arguments: [
+        ("missing", nil, "cannot read cloud config"),
+        ("unparsable", "{\"cloud\": [", "neither JSON nor YAML"),
+        ("no location", goodCloudConfig.replacingOccurrences(of: "\"location\": \"eastus\",", with: ""), "location is empty"),
+        ("wrong type", goodCloudConfig.replacingOccurrences(of: "\"vnetName\": \"vnet\"", with: "\"vnetName\": [1]"), "vnetName"),
+        ("unknown cloud", goodCloudConfig.replacingOccurrences(of: "AzurePublicCloud", with: "AzureGovernmentCloud"),
+         "cloud(AzureGovernmentCloud) is not a known Azure environment"),
+    ] as [(String, String?, String)])
+    func badCloudConfig(name: String, content: String?, expected: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("egressgw-operator-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("azure.json").path
+        if let content { try content.write(toFile: path, atomically: true, encoding: .utf8) }
+        let result = try run(Binary.path, ["operator", "--cloud-config", path, "--secret-namespace", "ns"],
+                             environment: ["KUBECONFIG": directory.appendingPathComponent("no-kubeconfig").path])
+        #expect(result.status == 1, "\(name): \(result.stderr)")
+        #expect(result.stderr.contains(path), "\(name): \(result.stderr)")
+        #expect(result.stderr.contains(expected), "\(name): \(result.stderr)")
     }
 }

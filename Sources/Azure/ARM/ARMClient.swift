@@ -65,7 +65,7 @@ public struct ARMClient: Sendable {
     /// GET one resource.
     public func get(_ path: String, apiVersion: String) async throws(ARMError) -> AzureJSON {
         let url = resourceURL(path, apiVersion: apiVersion)
-        return try json(try await send("GET", url), method: "GET", url: url)
+        return try object(try await send("GET", url), method: "GET", url: url)
     }
 
     /// GET a collection, following `nextLink` to the end.
@@ -73,9 +73,12 @@ public struct ARMClient: Sendable {
         var items: [AzureJSON] = []
         var next: String? = resourceURL(path, apiVersion: apiVersion)
         while let url = next {
-            let page = try json(try await send("GET", try sameOrigin(url, method: "GET")), method: "GET", url: url)
+            let page = try object(try await send("GET", try sameOrigin(url, method: "GET")), method: "GET", url: url)
             guard let value = page["value"]?.arrayValue ?? (page["value"] == nil ? [] : nil) else {
                 throw .malformed(method: "GET", url: url, detail: "value is not an array")
+            }
+            if let index = value.firstIndex(where: { $0.objectValue == nil }) {
+                throw .malformed(method: "GET", url: url, detail: "value[\(index)] is not an object")
             }
             items += value
             next = page["nextLink"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
@@ -95,7 +98,7 @@ public struct ARMClient: Sendable {
         if try await awaitOperation("PUT", url: url, initial: response) {
             return try await get(path, apiVersion: apiVersion)
         }
-        return try json(response, method: "PUT", url: url)
+        return try object(response, method: "PUT", url: url)
     }
 
     /// DELETE a resource and wait for the operation to finish. A resource that is already gone is a success
@@ -110,13 +113,15 @@ public struct ARMClient: Sendable {
 
     /// Polls the operation an answer started, if it started one. Returns whether it polled (the caller then reads
     /// the final resource). Follows `Azure-AsyncOperation` (an operation status document) in preference to
-    /// `Location` (202 until done); a 201 without either is followed through the resource's `provisioningState`.
+    /// `Location` (202 until done); a 201 without either is followed through the resource's `provisioningState`
+    /// unless its body already shows a terminal one.
     private func awaitOperation(_ method: String, url: String, initial: HTTPResponse) async throws(ARMError) -> Bool {
         let asyncOperation = initial.headers["Azure-AsyncOperation"]
         let location = initial.headers["Location"]
         let bodyState = (try? AzureJSON(parsing: initial.body))?["properties"]?["provisioningState"]?.stringValue
-        let started = initial.status == 202 || initial.status == 201 || asyncOperation != nil
-            || (bodyState.map { !Self.isTerminal($0) } ?? false)
+        // A 201 whose body already says Succeeded finished synchronously: reading it again would only cost a read.
+        let started = initial.status == 202 || asyncOperation != nil
+            || (bodyState.map { !Self.isTerminal($0) } ?? (initial.status == 201))
         guard started else { return false }
         let deadline = ContinuousClock.now + configuration.operationTimeout
         var wait = parseRetryAfter(initial.headers["Retry-After"]) ?? configuration.pollInterval
@@ -132,13 +137,24 @@ public struct ARMClient: Sendable {
             let state: String?
             if let asyncOperation {
                 poll = try await send("GET", try sameOrigin(asyncOperation, method: method))
-                let document = try json(poll, method: "GET", url: asyncOperation)
-                state = document["status"]?.stringValue
-                if let state, state.caseInsensitiveCompare("Succeeded") != .orderedSame, Self.isTerminal(state) {
-                    throw operationFailure(method: method, url: url, state: state, document: document)
+                let document = try object(poll, method: "GET", url: asyncOperation)
+                // Without a status the operation could never be seen to end; polling on would only hide that.
+                guard let status = document["status"]?.stringValue else {
+                    throw .malformed(method: "GET", url: asyncOperation, detail: "operation status document has no string status")
+                }
+                state = status
+                if status.caseInsensitiveCompare("Succeeded") != .orderedSame, Self.isTerminal(status) {
+                    throw operationFailure(method: method, url: url, state: status, document: document)
                 }
             } else if let location, method == "DELETE" || initial.status == 202 {
-                poll = try await send("GET", try sameOrigin(location, method: method))
+                // A Location poll answers 202 while the operation runs and, once it failed, the operation's error
+                // with an error status: that is the operation's outcome, not a failed poll.
+                do {
+                    poll = try await send("GET", try sameOrigin(location, method: method))
+                } catch {
+                    guard case .response(_, _, _, let code, let message) = error else { throw error }
+                    throw .operationFailed(method: method, url: url, status: "Failed", code: code, message: message)
+                }
                 state = poll.status == 202 ? nil : "Succeeded"
             } else {
                 // DELETE without polling headers: done when the resource is gone.
@@ -151,7 +167,7 @@ public struct ARMClient: Sendable {
                     state = nil
                 } else {
                     poll = try await send("GET", url)
-                    let resource = try json(poll, method: "GET", url: url)
+                    let resource = try object(poll, method: "GET", url: url)
                     state = resource["properties"]?["provisioningState"]?.stringValue ?? "Succeeded"
                     if let state, state.caseInsensitiveCompare("Succeeded") != .orderedSame, Self.isTerminal(state) {
                         throw operationFailure(method: method, url: url, state: state, document: resource)
@@ -180,6 +196,7 @@ public struct ARMClient: Sendable {
     {
         let kind = RequestClass(method: method)
         var attempt = 0
+        var reauthenticated = false
         while true {
             attempt += 1
             switch throttle.admit(kind) {
@@ -203,6 +220,14 @@ public struct ARMClient: Sendable {
                 logger.debug("ARM request", metadata: ["method": "\(method)", "url": "\(url)", "status": "\(response.status)"])
                 if response.status < 400 { return response }
                 failure = armError(method: method, url: url, status: response.status, body: response.body)
+                // ARM refused a token the cache still trusts (revoked, or the clocks disagree): fetch a new one once.
+                if response.status == 401, !reauthenticated, let cache = credential as? CachingCredential {
+                    reauthenticated = true
+                    await cache.invalidate(token)
+                    logger.info("ARM refused the access token; requesting a new one", metadata: ["url": "\(url)", "code": "\(failure.code ?? "")"])
+                    attempt -= 1
+                    continue
+                }
                 if response.status == 429 {
                     let retryAfter = parseRetryAfter(response.headers["Retry-After"]) ?? configuration.defaultRetryAfter
                     throttle.throttle(kind, for: retryAfter)
@@ -244,12 +269,21 @@ public struct ARMClient: Sendable {
         return url
     }
 
-    private func json(_ response: HTTPResponse, method: String, url: String) throws(ARMError) -> AzureJSON {
-        guard !response.body.isEmpty else { return .null }
+    /// The answer's JSON object. Anything else (an HTML page from a proxy, JSON cut short, an array) is refused
+    /// with what was received, so the typed models never read a resource out of something that is not one.
+    private func object(_ response: HTTPResponse, method: String, url: String) throws(ARMError) -> AzureJSON {
+        let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
+        let contentType = response.headers["Content-Type"].map { " (\($0))" } ?? ""
+        guard !response.body.isEmpty else { throw .malformed(method: method, url: url, detail: "empty body, want a JSON object") }
+        let parsed: AzureJSON
         do {
-            return try AzureJSON(parsing: response.body)
+            parsed = try AzureJSON(parsing: response.body)
         } catch {
-            throw .malformed(method: method, url: url, detail: "not JSON: \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            throw .malformed(method: method, url: url, detail: "not JSON\(contentType): \(excerpt)")
         }
+        guard parsed.objectValue != nil else {
+            throw .malformed(method: method, url: url, detail: "want a JSON object, found \(parsed.kindName): \(excerpt)")
+        }
+        return parsed
     }
 }

@@ -31,5 +31,11 @@ public actor CachingCredential: TokenCredential {
         }
     }
 
+    /// Forgets `token` if it is the cached one, so the next call fetches a new token: for when the server refused it
+    /// before its stated expiry.
+    public func invalidate(_ token: AccessToken) {
+        if cached == token { cached = nil }
+    }
+
     public nonisolated var description: String { "cached \(source)" }
 }

@@ -44,6 +44,18 @@ public enum AzureJSON: Hashable, Sendable {
     }
     public var arrayValue: [AzureJSON]? { if case .array(let value) = self { value } else { nil } }
     public var objectValue: [String: AzureJSON]? { if case .object(let value) = self { value } else { nil } }
+
+    /// The JSON type, for messages about a value of the wrong one.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
 }
 
 extension AzureJSON: Codable {
