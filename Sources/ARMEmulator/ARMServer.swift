@@ -39,6 +39,7 @@ struct ARMServer: HTTPResponder {
         let host = request.head.authority ?? "127.0.0.1"
         let call = Call(method: method, path: path, query: Self.parseQuery(request.uri.query), headers: request.headers,
                         body: body, base: "\(emulator.configuration.scheme)://\(host)", faults: emulator.faults(for: method))
+        emulator.state.withLock { $0.finishExpiredOperations() }
         let answer: Answer
         do {
             try authenticate(call)
@@ -162,7 +163,8 @@ struct ARMServer: HTTPResponder {
                 let key = state.canonical(id)
                 var operation: PendingOperation?
                 if polls > 0 || failure != nil {
-                    operation = state.beginOperation(on: key, isDelete: false, created: result.created, polls: polls, failure: failure)
+                    operation = state.beginOperation(on: key, isDelete: false, created: result.created, polls: polls, failure: failure,
+                                                           lifetime: emulator.configuration.operationLifetime)
                 }
                 let stored = state.resources[key.key]!
                 return (StoredResource(id: stored.id, body: state.decorate(stored), sequence: stored.sequence), result.created, operation)
@@ -191,7 +193,8 @@ struct ARMServer: HTTPResponder {
                 state.remove(existing.id)
                 return (nil, nil)
             }
-            let operation = state.beginOperation(on: existing.id, isDelete: true, created: false, polls: polls, failure: failure)
+            let operation = state.beginOperation(on: existing.id, isDelete: true, created: false, polls: polls, failure: failure,
+                                                           lifetime: emulator.configuration.operationLifetime)
             return (operation, existing.body["location"]?.stringValue)
         }
         guard let outcome else { return Answer(status: 204) }

@@ -13,6 +13,9 @@ extension ARMEmulator {
         public var operationPolls = 0
         /// `Retry-After` sent with 201/202 answers and with operations still in progress.
         public var pollRetryAfterSeconds = 0
+        /// An operation also finishes this long after it started, polled or not, as Azure's do: a client killed
+        /// mid-operation then leaves no resource blocked (`AnotherOperationInProgress`) for good. nil: only polls.
+        public var operationLifetime: Duration?
         /// How long-running operations are announced; resource providers differ.
         public var operationStyle = OperationStyle.asyncOperation
         /// Where public IP prefixes and standalone public IPs get their addresses (documentation ranges).

@@ -4,11 +4,12 @@ import Foundation
 /// operation has been polled enough times, as Azure's resource providers report work in progress.
 extension FabricState {
     /// Starts an operation on a resource just written (or about to be deleted).
-    mutating func beginOperation(on id: ResourceID, isDelete: Bool, created: Bool, polls: Int, failure: ARMError?)
-        -> PendingOperation
+    mutating func beginOperation(on id: ResourceID, isDelete: Bool, created: Bool, polls: Int, failure: ARMError?,
+                                 lifetime: Duration? = nil) -> PendingOperation
     {
         let operation = PendingOperation(id: UUID().uuidString.lowercased(), target: id, isDelete: isDelete,
-                                         pollsLeft: max(polls, 1), failure: failure)
+                                         pollsLeft: max(polls, 1), failure: failure,
+                                         deadline: lifetime.map { ContinuousClock.now + $0 })
         operations[operation.id] = operation
         if var resource = resources[id.key] {
             resource.pendingOperation = operation.id
@@ -31,6 +32,18 @@ extension FabricState {
         }
         operations[operationID] = operation
         return operation
+    }
+
+    /// Finishes the operations whose lifetime is over, whether or not their client still polls them (a client
+    /// that was killed never will).
+    mutating func finishExpiredOperations(now: ContinuousClock.Instant = .now) {
+        for (id, operation) in operations where operation.status == "InProgress" {
+            guard let deadline = operation.deadline, deadline <= now else { continue }
+            var finished = operation
+            finished.status = operation.failure == nil ? "Succeeded" : "Failed"
+            finish(finished)
+            operations[id] = finished
+        }
     }
 
     private mutating func finish(_ operation: PendingOperation) {

@@ -21,6 +21,8 @@ struct PendingOperation: Sendable {
     var failure: ARMError?
     /// `InProgress`, `Succeeded` or `Failed`.
     var status = "InProgress"
+    /// When the operation finishes by itself, polled or not (nil: only polls finish it).
+    var deadline: ContinuousClock.Instant?
 }
 
 /// Everything the emulated subscription holds. All of it changes under one lock, so every request is atomic.

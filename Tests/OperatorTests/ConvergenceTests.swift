@@ -54,9 +54,12 @@ struct ConvergenceTests {
     @Test("an operator killed at random points of its passes and started again converges to the same Azure state, without duplicates")
     func restartSafety() async throws {
         var arm = ARMEmulator.Configuration()
-        // Slow answers, so that the kills land inside passes, between reads and the writes computed from them.
-        // (Kills during long-running operations need an emulator whose operations finish unpolled: the emulator
-        // finishes them only when polled, so an abandoned one would block its resource for good.)
+        // Writes are long-running operations of about a second and answers are slow, so that the kills land
+        // inside passes: between reads and the writes computed from them, and while a write's operation runs (it
+        // finishes on its own, and the next operator meets AnotherOperationInProgress until then).
+        arm.operationPolls = 1
+        arm.pollRetryAfterSeconds = 1
+        arm.operationLifetime = .seconds(1)
         arm.faults = ARMEmulator.FaultInjection(delayRate: 0.3, delay: .milliseconds(40))
         try await AzureFabricTests.with(seed: Self.seed, emulator: arm, timeout: .seconds(240),
                                         startsOperator: false) { harness, emulator, url in
