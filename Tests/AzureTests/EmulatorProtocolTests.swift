@@ -123,6 +123,17 @@ struct EmulatorProtocolTests {
         }
     }
 
+    /// The computed backoff is an hour: finishing at all proves the client waited as the 503's `Retry-After: 0` said.
+    @Test("a 503's Retry-After paces the retry instead of the computed backoff", .timeLimit(.minutes(1)))
+    func retryAfterOn503() async throws {
+        try await EmulatedFabric.with { fabric in
+            let arm = try fabric.client(backoff: Backoff(initial: .seconds(3600), maximum: .seconds(3600), jitter: 0, retries: 2))
+            fabric.emulator.enqueue(.unavailable(retryAfterSeconds: 0), for: .reads, count: 2)
+            #expect(try await arm.virtualMachines(resourceGroup: Self.group).count == 1)
+            #expect(fabric.emulator.requestLog.map(\.status) == [503, 503, 200])
+        }
+    }
+
     @Test("429 holds back its class (reads or writes) until Retry-After without reaching ARM; the other class goes on")
     func throttling() async throws {
         try await EmulatedFabric.with { fabric in
