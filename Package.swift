@@ -121,7 +121,7 @@ let package = Package(
         // The whole system on one machine: netns nodes, the Azure fabric, a kubelet, the roles as processes.
         .target(
             name: "Sandbox",
-            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator", "EgressGatewayAPI", logging],
+            dependencies: ["Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator", "EgressGatewayAPI", logging, yams],
             exclude: ["README.md"]
         ),
         // The three controllers of `egressgw operator`; Azure only behind the GatewayFabric protocol.
@@ -158,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
-                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", logging,
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", "Observability", logging,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -220,8 +220,9 @@ let package = Package(
             dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", "Azure", "ARMEmulator", "HTTPClient", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        // Azure and Operator only in the tests: the sandbox's Azure is checked with the clients that will use it.
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator",
-                                                        "Azure", "HTTPClient"]),
+                                                        "Azure", "HTTPClient", "Operator", "EgressGatewayAPI", yams]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
         .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),

@@ -43,9 +43,16 @@ public struct NetworkNamespace: Hashable, Sendable, CustomStringConvertible {
     /// bind mount on a file in a shared mount point, so other mount namespaces see it too.
     public static func create(named name: String) throws -> NetworkNamespace {
         try validate(name: name)
-        let operation = "create netns \"\(name)\""
-        try makeRunDirectoryShared(operation: operation)
-        let ns = NetworkNamespace(path: "\(runDirectory)/\(name)")
+        try makeRunDirectoryShared(operation: "create netns \"\(name)\"")
+        return try create(atPath: "\(runDirectory)/\(name)")
+    }
+
+    /// Creates a fresh namespace kept alive by a bind mount on a new file at `path`, in a directory
+    /// the caller chose (a node's own `/var/run/netns` in the Sandbox). Whether mount namespaces
+    /// see it depends on the propagation of the directory's mount, which is the caller's to set.
+    public static func create(atPath path: String) throws -> NetworkNamespace {
+        let operation = "create netns at \(path)"
+        let ns = NetworkNamespace(path: path)
         let fd = open(ns.path, O_RDONLY | O_CREAT | O_EXCL, 0)
         guard fd >= 0 else { throw NetlinkError(operation: operation, errno: errno) }
         close(fd)

@@ -30,17 +30,23 @@ public struct CNIInvocation: Sendable, Hashable {
 /// the configuration directory in lexical order; ADD runs the plugins in order, each given the
 /// list's `name` and `cniVersion` and the previous plugin's result as `prevResult`; DEL runs them
 /// in reverse, each given the cached ADD result. Plugins run in `namespace` (the node's), which is
-/// the "host" namespace from their point of view.
+/// the "host" namespace from their point of view, and, when the node has a ``NodeFileSystem``, in
+/// its mount namespace, where the directories are the node's paths (`/etc/cni/net.d`, `/opt/cni/bin`).
 public struct CNIRuntime: Sendable {
     public let confDirectory: String
     public let binDirectories: [String]
     public let namespace: NetworkNamespace
+    public let fileSystem: NodeFileSystem?
 
-    public init(confDirectory: String, binDirectories: [String], namespace: NetworkNamespace) {
+    public init(confDirectory: String, binDirectories: [String], namespace: NetworkNamespace, fileSystem: NodeFileSystem? = nil) {
         self.confDirectory = confDirectory
         self.binDirectories = binDirectories
         self.namespace = namespace
+        self.fileSystem = fileSystem
     }
+
+    /// Where this process reaches a path of the node.
+    private func reachable(_ path: String) -> String { fileSystem?.hostPath(path) ?? path }
 
     /// Runs ADD through the list and returns the last plugin's result (the JSON a runtime caches).
     /// `partialResult` holds the last result a plugin returned, also when a later one fails: DEL
@@ -84,12 +90,12 @@ public struct CNIRuntime: Sendable {
     }
 
     private func loadList() throws(SandboxError) -> ConfigurationList {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: confDirectory)) ?? []
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: reachable(confDirectory))) ?? []
         guard let file = entries.filter({ $0.hasSuffix(".conflist") }).sorted().first else {
             throw .invalidConfiguration(field: "CNI configuration directory", value: confDirectory, reason: "holds no *.conflist")
         }
         let path = "\(confDirectory)/\(file)"
-        guard let data = FileManager.default.contents(atPath: path),
+        guard let data = FileManager.default.contents(atPath: reachable(path)),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .invalidConfiguration(field: "CNI configuration list", value: path, reason: "not a JSON object")
         }
@@ -115,7 +121,7 @@ public struct CNIRuntime: Sendable {
         configuration["name"] = list.name
         configuration["cniVersion"] = list.cniVersion
         if let previous { configuration["prevResult"] = previous }
-        guard let executable = binDirectories.map({ "\($0)/\(type)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let executable = binDirectories.map({ "\($0)/\(type)" }).first(where: isPlugin) else {
             throw .invalidConfiguration(field: "plugin type", value: type, reason: "no executable in \(binDirectories.joined(separator: ":"))")
         }
         let input = try SandboxError.during("encode the configuration of plugin \(type)") {
@@ -128,7 +134,8 @@ public struct CNIRuntime: Sendable {
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
         let output = try SandboxError.during("run CNI \(command) \(type) for \(invocation.podNamespace)/\(invocation.podName)") {
-            try namespace.execute(executable, [], input: input, environment: environment)
+            let (program, arguments) = fileSystem?.command(executable, []) ?? (executable, [])
+            return try namespace.execute(program, arguments, input: input, environment: environment)
         }
         guard output.exitCode == 0 else {
             // A failing plugin prints a CNI error object ({"code", "msg", "details"}) on stdout.
@@ -136,6 +143,14 @@ public struct CNIRuntime: Sendable {
                           message: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return output.standardOutput
+    }
+
+    /// Whether `path` holds a plugin. Inside a node only the entry itself is checked: a symlink's
+    /// absolute target (the cni-manager's `egressgw-cni`) resolves in the node, not from here.
+    private func isPlugin(_ path: String) -> Bool {
+        guard fileSystem != nil else { return FileManager.default.isExecutableFile(atPath: path) }
+        var info = stat()
+        return lstat(reachable(path), &info) == 0
     }
 }
 

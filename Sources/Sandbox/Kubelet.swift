@@ -110,7 +110,7 @@ public actor Kubelet {
         try save(record)
         var partial: [UInt8]?
         do {
-            let netns = try SandboxError.during("create netns \(record.netns)") { try NetworkNamespace.create(named: record.netns) }
+            let netns = try SandboxError.during("create netns \(record.netns)") { try createNamespace(record) }
             try SandboxError.during("bring up lo in \(netns)") { try NetlinkHandle(namespace: netns).setLinkUp("lo") }
             let result = try node.runtime.add(invocation(record), partialResult: &partial)
             record.result = String(decoding: result, as: UTF8.self)
@@ -127,7 +127,7 @@ public actor Kubelet {
     }
 
     private func tearDown(_ record: SandboxRecord) throws(SandboxError) {
-        let netns = NetworkNamespace(path: "\(NetworkNamespace.runDirectory)/\(record.netns)")
+        let netns = hostNamespace(record)
         // The namespace goes even when DEL fails; the record stays until a DEL succeeds (the
         // plugins must accept DEL for a namespace that is gone), so no IPAM state leaks.
         var deleteFailure: SandboxError?
@@ -160,6 +160,23 @@ public actor Kubelet {
         } catch {
             throw .step("update the status of pod \(record.namespace)/\(record.name)", cause: error)
         }
+    }
+
+    /// The pod's namespace as this process reaches it: in the node's own netns directory when the
+    /// node has a mount namespace (the plugins see it as `/var/run/netns/<name>` there too).
+    private func hostNamespace(_ record: SandboxRecord) -> NetworkNamespace {
+        let directory = nodes[record.node]?.runtime.fileSystem?.netnsDirectory ?? NetworkNamespace.runDirectory
+        return NetworkNamespace(path: "\(directory)/\(record.netns)")
+    }
+
+    private func createNamespace(_ record: SandboxRecord) throws -> NetworkNamespace {
+        guard nodes[record.node]?.runtime.fileSystem != nil else { return try NetworkNamespace.create(named: record.netns) }
+        return try NetworkNamespace.create(atPath: hostNamespace(record).path)
+    }
+
+    /// The network namespace of the pod with `uid`, once its sandbox exists (for reaching into a pod).
+    public func networkNamespace(ofPod uid: String) throws(SandboxError) -> NetworkNamespace? {
+        try records().first { $0.uid == uid }.map(hostNamespace)
     }
 
     private func invocation(_ record: SandboxRecord) -> CNIInvocation {

@@ -20,6 +20,21 @@ struct NamespaceTests {
         #expect(netlinkError { _ = try NetworkNamespace.named(name) }?.kind == "notFound")
     }
 
+    @Test func namespaceAtAChosenPathIsUsableAndRemoved() throws {
+        let directory = "/tmp/\(uniqueName("nsdir"))"
+        #expect(mkdir(directory, 0o755) == 0)
+        defer { rmdir(directory) }
+        let namespace = try NetworkNamespace.create(atPath: "\(directory)/pod")
+        do {
+            defer { try? namespace.delete() }
+            #expect(namespace.name == nil)
+            let loopback = try NetlinkHandle(namespace: namespace).link(named: "lo")
+            #expect(loopback.index > 0)
+            #expect(netlinkError { _ = try NetworkNamespace.create(atPath: "\(directory)/pod") }?.kind == "exists")
+        }
+        #expect(!namespace.exists)
+    }
+
     @Test func sysctlsAndGenericNetlinkInsideANamespace() throws {
         try withNamespace("genl") { ns in
             let socket = try NetlinkSocket.open(protocol: NetlinkSocket.generic, in: ns)

@@ -5,6 +5,10 @@ import Testing
 
 enum SandboxTestSupport {
     static let isRoot = geteuid() == 0
+    static let hasKubectl = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    /// The checkout these tests belong to (deploy/, docs/samples).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static let rootMessage: Comment = "needs root (network namespaces, links, iptables): run the tests as root"
 
     /// A layout whose names no user run (`egsb-…`) and no other test share; no host link, so tests
