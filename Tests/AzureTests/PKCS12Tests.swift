@@ -138,6 +138,9 @@ struct PKCS12Tests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: CredentialError.self) { try credential(path, password: "") }
         #expect("\(error!)".contains("client certificate \(path): not a readable PKCS#12 file"))
+        try Data("subject=CN=egressgw\n".utf8).write(to: URL(fileURLWithPath: path))
+        let text = #expect(throws: CredentialError.self) { try credential(path, password: "") }
+        #expect("\(text!)" == "client certificate \(path): neither PEM (no -----BEGIN block) nor PKCS#12")
     }
 }
 
