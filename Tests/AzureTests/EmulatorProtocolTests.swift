@@ -76,6 +76,7 @@ struct EmulatorProtocolTests {
             }
             #expect(method == "PUT" && url.contains(Self.lbID))
             #expect(status == "Failed" && code == "InternalServerError" && message.contains("failed in the emulated fabric"))
+            #expect(message.hasSuffix("(InjectedFault: Fault injection failed this operation.)"))
             #expect("\(error!)".contains("operation Failed: InternalServerError"))
 
             fabric.emulator.enqueue(.failOperation, for: .writes)
@@ -83,6 +84,7 @@ struct EmulatorProtocolTests {
                 try await arm.deleteLoadBalancer(resourceGroup: Self.group, name: Self.lbName)
             }
             #expect(deletion?.code == "InternalServerError")
+            #expect("\(deletion!)".contains("InjectedFault"))
             guard case .operationFailed = deletion else { Issue.record("\(String(describing: deletion))"); return }
         }
     }

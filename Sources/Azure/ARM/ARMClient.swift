@@ -184,9 +184,8 @@ public struct ARMClient: Sendable {
     }
 
     private func operationFailure(method: String, url: String, state: String, document: AzureJSON) -> ARMError {
-        let error = document["error"] ?? document["properties"]?["error"]
-        return .operationFailed(method: method, url: url, status: state, code: error?["code"]?.stringValue ?? "",
-                                message: error?["message"]?.stringValue ?? "")
+        let (code, message) = errorCodeAndMessage(document["error"] ?? document["properties"]?["error"])
+        return .operationFailed(method: method, url: url, status: state, code: code, message: message ?? "")
     }
 
     // MARK: - One request, with retries and throttling
