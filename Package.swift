@@ -159,6 +159,7 @@ let package = Package(
             name: "egressgw-bench",
             dependencies: [
                 "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", "Observability", logging,
+                "Operator", "Azure", "ARMEmulator", "HTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

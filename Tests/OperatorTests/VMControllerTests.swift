@@ -77,9 +77,7 @@ struct VMControllerTests {
                 for index in state.scaleSets.indices { state.scaleSets[index].tags["aks-managed-gatewayIPPrefixSize"] = "30" }
             }
             // Any change of the VM configuration makes it look again.
-            var vm = try await harness.vmConfigurations().get("gw1")
-            vm.metadata.annotations["touch"] = "1"
-            _ = try await harness.vmConfigurations().update(vm)
+            try await harness.update(harness.vmConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
             let stuck = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .false }
             #expect(stuck.status.readyCondition?.reason == "WaitingForGatewayIPs")
             #expect(stuck.status.readyCondition?.message.contains("has length 31 but the pool requires 30") == true)
