@@ -1,4 +1,4 @@
-# The two front-door commands (README.md): `make test` now, `make demo` with the Sandbox.
+# The two front-door commands (README.md): `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages the build and the tests need; installed only when one is missing.
@@ -8,7 +8,7 @@ DEB_PACKAGES := libcurl4-openssl-dev libsodium-dev libmnl-dev pkg-config iproute
 # need one skip with a message when pip cannot install it.
 PY_MODULES := celpy:cel-python
 
-.PHONY: all deps build test bench cni-bundle clean
+.PHONY: all deps build test bench cni-bundle demo clean
 
 all: build
 
@@ -34,6 +34,17 @@ test: build
 
 bench: deps
 	$(SWIFT) run -c release egressgw-bench wireguard-peers --count 10000
+
+# The whole system in network namespaces on this machine (root): brings the Sandbox up, applies docs/samples, has each
+# pod fetch the echo server and ends with one `DEMO-RESULT {...}` line; then removes everything unless KEEP=1.
+demo: build
+	@if [ "$$(id -u)" != 0 ]; then echo "make demo needs root (network namespaces, mounts, iptables)" >&2; exit 1; fi
+	@bin=$$($(SWIFT) build --show-bin-path); \
+	$$bin/egressgw-sandbox up || { echo "the sandbox did not come up; remove what is left with: $$bin/egressgw-sandbox down" >&2; exit 1; }; \
+	$$bin/egressgw-sandbox demo; status=$$?; \
+	if [ "$(KEEP)" = 1 ]; then echo "KEEP=1: the sandbox stays up (egressgw-sandbox status); remove it with: $$bin/egressgw-sandbox down"; \
+	else $$bin/egressgw-sandbox down || status=1; fi; \
+	exit $$status
 
 # The self-contained CNI plugin bundle the cni-manager installs (egressgw + lib/), from a release build.
 cni-bundle: deps

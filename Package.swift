@@ -150,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "egressgw-sandbox",
             dependencies: [
-                "KubeEmulator", "ARMEmulator", "Sandbox", "Netlink",
+                "KubeEmulator", "ARMEmulator", "Sandbox", "Netlink", "Kube", "EgressGatewayAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
             ],
             exclude: ["README.md"]

@@ -184,6 +184,21 @@ public final class KubeEmulator: Sendable {
         }
     }
 
+    /// Binds the pending pod `namespace/name` to `node`, as a scheduler's Binding does (409 when it is bound already).
+    public func bindPod(namespace: String, name: String, node: String) throws(Status) {
+        do {
+            _ = try store.perform { (state: inout StoreState) throws(APIError) in
+                let type = try state.resourceType(for: ["apiVersion": "v1", "kind": "Pod"])
+                let key = ObjectKey(namespace: namespace, name: name)
+                guard var pod = state.objects[type.key]?[key] else { throw APIError.notFound(type, name) }
+                pod[path: ["spec", "nodeName"]] = .string(node)
+                return try state.update(type, key: key, body: pod, subresource: .binding, dryRun: false)
+            }
+        } catch {
+            throw error.status
+        }
+    }
+
     /// The stored object, or nil.
     public func object(apiVersion: String, kind: String, namespace: String = "", name: String) -> JSONValue? {
         store.state.withLock { state in

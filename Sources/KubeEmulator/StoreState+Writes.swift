@@ -8,6 +8,8 @@ enum Subresource: String, Sendable {
     case finalize
     /// A service account's TokenRequest (`kubectl create token`).
     case token
+    /// A pod's binding to a node: `spec.nodeName`, set once (the scheduler's write; spec is otherwise immutable).
+    case binding
 }
 
 extension StoreState {
@@ -127,6 +129,12 @@ extension StoreState {
         } else if subresource == .finalize {
             object = old
             object[path: ["spec", "finalizers"]] = incoming["spec"]?["finalizers"]
+        } else if subresource == .binding {
+            if let bound = old["spec"]?["nodeName"]?.stringValue, !bound.isEmpty {
+                throw APIError.conflict(resource, key.name, "pod \(key.name) is already assigned to node \"\(bound)\"")
+            }
+            object = old
+            object[path: ["spec", "nodeName"]] = incoming["spec"]?["nodeName"]
         } else {
             object = incoming
             if resource.hasStatusSubresource { object[path: ["status"]] = old["status"] }
@@ -146,7 +154,9 @@ extension StoreState {
         }
         errors += Strategy.prepareForUpdate(&object, old: old, resource: resource, subresource: subresource)
         errors += MetadataValidation.errors(object, resource: resource)
-        errors += Strategy.validate(object, old: old, resource: resource)
+        // A binding is the one change of an immutable pod spec; the rest of the spec is the old one. (JSONValue is
+        // ExpressibleByNilLiteral: a bare `nil` here would be `.null`, not "no old object".)
+        errors += Strategy.validate(object, old: subresource == .binding ? JSONValue?.none : old, resource: resource)
         guard errors.isEmpty else { throw APIError.invalid(resource, key.name, errors) }
         if resource.tracksGeneration, Self.desiredState(of: object, resource) != Self.desiredState(of: old, resource) {
             object[path: ["metadata", "generation"]] = .integer((old["metadata"]?["generation"]?.integerValue ?? 0) + 1)

@@ -78,22 +78,25 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         }
     }
 
-    /// The other configurations of the same pool, not being deleted: their ipconfigs stay.
-    private func siblings(of vmConfiguration: GatewayVMConfiguration) -> [GatewayVMConfiguration] {
-        vmConfigurations.list().filter { other in
-            // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
-            // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
-            other.metadata.uid != vmConfiguration.metadata.uid && !other.metadata.isBeingDeleted
-                && samePool(other.spec, vmConfiguration.spec)
+    /// The other configurations of the same pool, not being deleted: their ipconfigs stay. Pools are compared
+    /// resolved, once per distinct target, because one pool can be named two ways (`gatewayNodepoolName`, or the
+    /// VMSS in `gatewayVmssProfile`): comparing the specs as written made two such configurations remove each
+    /// other's ipconfigs on every pass. A configuration whose pool cannot be resolved now is left to its own pass.
+    private func siblings(of vmConfiguration: GatewayVMConfiguration,
+                          in pool: GatewayPool) async -> [GatewayVMConfiguration] {
+        var pools = [PoolKey(vmConfiguration.spec): pool]
+        var siblings: [GatewayVMConfiguration] = []
+        // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
+        // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
+        for other in vmConfigurations.list()
+        where other.metadata.uid != vmConfiguration.metadata.uid && !other.metadata.isBeingDeleted {
+            let key = PoolKey(other.spec)
+            if pools[key] == nil {
+                pools[key] = try? await GatewayPoolResolver.resolve(other.spec, fabric: fabric)
+            }
+            if pools[key]?.kind == pool.kind { siblings.append(other) }
         }
-    }
-
-    private func samePool(_ lhs: some GatewayTargetSpec, _ rhs: some GatewayTargetSpec) -> Bool {
-        if !lhs.gatewayNodepoolName.isEmpty || !rhs.gatewayNodepoolName.isEmpty {
-            return lhs.gatewayNodepoolName.lowercased() == rhs.gatewayNodepoolName.lowercased()
-        }
-        return lhs.gatewayVmssProfile.vmssResourceGroup.lowercased() == rhs.gatewayVmssProfile.vmssResourceGroup.lowercased()
-            && lhs.gatewayVmssProfile.vmssName == rhs.gatewayVmssProfile.vmssName
+        return siblings
     }
 
     // MARK: Provisioning
@@ -115,10 +118,10 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         switch pool.kind {
         case .scaleSet(let group, let name):
             profiles = try await applyToScaleSet(group: group, name: name, pool: pool, own: own,
-                                                 siblings: siblings(of: vmConfiguration), addingAbsent: true)
+                                                 siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
         case .virtualMachines(let nodepoolName):
             profiles = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: own,
-                                                          siblings: siblings(of: vmConfiguration), addingAbsent: true)
+                                                          siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
         }
         if prefix == nil || prefix?.isManaged == false {
             // A managed prefix left from before a switch to private mode or to a bring-your-own prefix.
@@ -158,10 +161,10 @@ public struct GatewayVMConfigurationReconciler: Sendable {
             switch pool.kind {
             case .scaleSet(let group, let name):
                 _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
-                                              siblings: siblings(of: vmConfiguration), addingAbsent: false)
+                                              siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false)
             case .virtualMachines(let nodepoolName):
                 _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
-                                                       siblings: siblings(of: vmConfiguration), addingAbsent: false,
+                                                       siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false,
                                                        releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
             }
         } catch let error as GatewayPoolError {

@@ -1,5 +1,6 @@
 import Foundation
 import Kube
+import Logging
 import Netlink
 
 /// The Sandbox's kubelet: gives every Pod bound to one of its worker nodes a network namespace
@@ -80,9 +81,12 @@ public actor Kubelet {
     }
 
     /// Reconciles on every pod change, and again after a pass with failures, until cancelled.
-    public func run(retryAfter: Duration = .seconds(1)) async {
+    public func run(retryAfter: Duration = .seconds(1), logger: Logger? = nil) async {
         while !Task.isCancelled {
-            let failed = ((try? await reconcile()) ?? [.request(target: "pods", reason: "list failed")]).isEmpty == false
+            let failures: [SandboxError]
+            do { failures = try await reconcile() } catch { failures = [error] }
+            for failure in failures where !Task.isCancelled { logger?.warning("kubelet: \(failure)") }
+            let failed = !failures.isEmpty
             do {
                 if failed { try await Task.sleep(for: retryAfter); continue }
                 // A watch ends (server timeout, dropped) and is opened again after a full pass.

@@ -1,19 +1,25 @@
 import Foundation
 import Kube
+import Logging
 
 /// The Sandbox's scheduler: binds every pending Pod without a node to the worker with the fewest
 /// pods, among the workers whose `NoSchedule` taints the pod tolerates (a worker tainted until
-/// its cni-manager is ready takes no pods before). The emulator has no binding subresource, so
-/// the binding is an update of `spec.nodeName`.
+/// its cni-manager is ready takes no pods before). It reads through the API; `bind` writes the
+/// binding (the API server's: `spec.nodeName` is otherwise immutable).
 public actor PodScheduler {
+    /// Binds pod `namespace/name` to `node`.
+    public typealias Bind = @Sendable (_ namespace: String, _ name: String, _ node: String) throws -> Void
+
     private let pods: ResourceClient<Pod>
     private let nodes: ResourceClient<Node>
     private let workers: [String]
+    private let bind: Bind
 
-    public init(client: KubeClient, workers: [String]) {
+    public init(client: KubeClient, workers: [String], bind: @escaping Bind) {
         pods = client.resource(Pod.self, namespace: nil)
         nodes = client.resource(Node.self)
         self.workers = workers.sorted()
+        self.bind = bind
     }
 
     /// One pass; returns the pods bound (`namespace/name` → node).
@@ -37,14 +43,11 @@ public actor PodScheduler {
                 return taints.allSatisfy { $0.effect != "NoSchedule" || Self.tolerates(pod, $0) }
             }
             guard let chosen = feasible.min(by: { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }) else { continue }
-            var binding = pod
-            binding.spec.nodeName = chosen
             do {
-                _ = try await pods.namespace(pod.metadata.namespace).update(binding)
+                try bind(pod.metadata.namespace, pod.metadata.name, chosen)
             } catch {
-                // A conflict means the pod changed meanwhile; the next pass sees the new version.
-                if error.isConflict || error.isNotFound { continue }
-                throw .step("bind pod \(pod.metadata.namespace)/\(pod.metadata.name) to \(chosen)", cause: error)
+                // Bound or deleted meanwhile: the next pass sees it.
+                continue
             }
             load[chosen, default: 0] += 1
             bound["\(pod.metadata.namespace)/\(pod.metadata.name)"] = chosen
@@ -52,16 +55,28 @@ public actor PodScheduler {
         return bound
     }
 
-    /// Schedules on every pod or node change until cancelled.
-    public func run(retryAfter: Duration = .seconds(1)) async {
+    /// Schedules on every pod or node change (a node losing its taint) until cancelled.
+    public func run(retryAfter: Duration = .seconds(1), logger: Logger) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.follow(self.pods, retryAfter: retryAfter, logger: logger) }
+            group.addTask { await self.follow(self.nodes, retryAfter: retryAfter, logger: logger) }
+        }
+    }
+
+    private func follow<Object: KubernetesObject>(_ resource: ResourceClient<Object>, retryAfter: Duration, logger: Logger) async {
         while !Task.isCancelled {
             do {
-                try await reconcile()
-                for try await _ in try await pods.watch(WatchOptions()) { try await reconcile() }
+                try await pass(logger)
+                for try await _ in try await resource.watch(WatchOptions()) { try await pass(logger) }
             } catch {
+                if !Task.isCancelled { logger.warning("scheduler pass failed, retrying: \(error)") }
                 try? await Task.sleep(for: retryAfter)
             }
         }
+    }
+
+    private func pass(_ logger: Logger) async throws(SandboxError) {
+        for (pod, node) in try await reconcile().sorted(by: { $0.key < $1.key }) { logger.info("scheduled pod \(pod) to \(node)") }
     }
 
     /// Whether one of the pod's tolerations matches `taint` (the toleration model is not typed: read from the spec).

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Sandbox
 
-/// `egressgw-sandbox down`: stops every process of the run and removes every namespace, link and file.
+/// `egressgw-sandbox down`: stops the supervisor (which stops its roles and pods), then removes
+/// whatever is left: processes, mounts, namespaces, links, files; also runs without a state file.
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down", abstract: "Remove the sandbox: processes, namespaces, links, files (also leftovers without a state file).")
@@ -12,10 +13,14 @@ struct DownCommand: AsyncParsableCommand {
     func run() async throws {
         var failures: [String] = []
         if let run = try SandboxRun.load(from: stateDirectory) {
-            for (name, pid) in run.processes.sorted(by: { $0.key < $1.key }) where !SandboxProcess.stop(pid) {
-                failures.append("process \(name) (pid \(pid)) did not exit")
+            // The supervisor tears its pods down and stops its roles, the gateways after their probe drain.
+            if let supervisor = run.processes["supervisor"], !SandboxProcess.stop(supervisor, grace: 90) {
+                failures.append("supervisor (pid \(supervisor)) did not exit")
             }
-            failures += Topology.destroy(try run.layout())
+            let layout = try run.layout()
+            failures += await SandboxCluster.removeLeftovers(of: layout, stateDirectory: stateDirectory,
+                                                            processes: (try SandboxRun.load(from: stateDirectory) ?? run).processes)
+            failures += Topology.destroy(layout)
         }
         // Runs whose state file is gone: their run IDs are in the namespace names.
         for leftover in Topology.leftovers(matching: "egsb-") {

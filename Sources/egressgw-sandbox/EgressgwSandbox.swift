@@ -7,7 +7,7 @@ struct EgressgwSandbox: AsyncParsableCommand {
         commandName: "egressgw-sandbox",
         abstract: "Developer sandbox for egressgw: the whole system in network namespaces on this machine.",
         subcommands: [
-            UpCommand.self, DownCommand.self, StatusCommand.self, ServeCommand.self,
+            UpCommand.self, DownCommand.self, StatusCommand.self, DemoCommand.self, ServeCommand.self,
             APIServerCommand.self, ARMCommand.self, IMDSCommand.self,
         ])
 }

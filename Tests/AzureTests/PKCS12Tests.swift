@@ -112,6 +112,25 @@ struct PKCS12Tests {
         #expect("\(error!)".contains("openssl pkcs12 -in FILE.pfx -nodes -out FILE.pem"))
     }
 
+    @Test("a damaged file is an error, never a crash: every truncation, and a changed byte at many offsets")
+    func damaged() throws {
+        let directory = try Self.material()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // One iteration for the MAC and the encryption keeps a few hundred decodings quick.
+        let pfx = try Self.export(directory, password: Self.password, options: ["-noiter", "-nomaciter"])
+        let original = Array(try Data(contentsOf: URL(fileURLWithPath: pfx)))
+        #expect(throws: Never.self) { try PKCS12(derEncoded: original, password: Self.password) }
+        for length in 0..<original.count {
+            #expect(throws: PKCS12Error.self) { try PKCS12(derEncoded: Array(original.prefix(length)), password: Self.password) }
+        }
+        for offset in stride(from: 0, to: original.count, by: 7) {
+            var bytes = original
+            bytes[offset] ^= 0x5A
+            // A few changes leave the file readable (an unused tag bit, say); none may trap.
+            _ = try? PKCS12(derEncoded: bytes, password: Self.password)
+        }
+    }
+
     @Test("garbage that is neither PEM nor PKCS#12 is a clear error naming the file")
     func garbage() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pkcs12-\(UUID().uuidString)").path
@@ -119,6 +138,9 @@ struct PKCS12Tests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: CredentialError.self) { try credential(path, password: "") }
         #expect("\(error!)".contains("client certificate \(path): not a readable PKCS#12 file"))
+        try Data("subject=CN=egressgw\n".utf8).write(to: URL(fileURLWithPath: path))
+        let text = #expect(throws: CredentialError.self) { try credential(path, password: "") }
+        #expect("\(text!)" == "client certificate \(path): neither PEM (no -----BEGIN block) nor PKCS#12")
     }
 }
 

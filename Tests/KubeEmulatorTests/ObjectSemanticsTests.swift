@@ -25,6 +25,22 @@ import Testing
         }
     }
 
+    @Test func aPodIsBoundToANodeOnceWhileItsSpecStaysImmutable() async throws {
+        try await Harness.with { h in
+            let pod = try await h.post("/api/v1/namespaces/default/pods", [
+                "metadata": ["name": "web"], "spec": ["containers": [["name": "c", "image": "busybox"]]],
+            ])
+            #expect(pod.status == 201)
+            try h.emulator.bindPod(namespace: "default", name: "web", node: "worker-0")
+            let bound = try await h.get("/api/v1/namespaces/default/pods/web")
+            #expect(bound["spec.nodeName"] == "worker-0")
+            #expect(bound["spec.containers"] == pod["spec.containers"])
+            #expect(throws: Status.self) { try h.emulator.bindPod(namespace: "default", name: "web", node: "worker-1") }
+            do { try h.emulator.bindPod(namespace: "default", name: "web", node: "worker-1") } catch let error as Status { #expect(error.code == 409) }
+            #expect(try await h.get("/api/v1/namespaces/default/pods/web")["spec.nodeName"] == "worker-0")
+        }
+    }
+
     @Test func errorsAreStatusBodiesWithTheRightCodes() async throws {
         try await Harness.with { h in
             try await h.configMap("dup")

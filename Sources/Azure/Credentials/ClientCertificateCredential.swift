@@ -34,6 +34,8 @@ public struct ClientCertificateCredential: TokenCredential {
         do {
             let blocks = pemBlocks(String(decoding: bytes, as: UTF8.self))
             if blocks.isEmpty {
+                // A DER file starts with a SEQUENCE tag; anything else was meant as PEM and has no block.
+                guard bytes.first == 0x30 else { throw CertificateFileError.reason("neither PEM (no -----BEGIN block) nor PKCS#12") }
                 let bundle = try PKCS12(derEncoded: bytes, password: password)
                 certificates = bundle.certificates
                 keys = try bundle.privateKeys.map { der throws(CertificateFileError) in

@@ -27,8 +27,8 @@ struct PKCS12 {
     }
 
     private mutating func parse(_ bytes: [UInt8], password: String) throws {
-        let pfx = try children(try BER.parse(bytes), "PFX")
-        guard pfx.count >= 2, try Int(berEncoded: pfx[0]) == 3 else { throw PKCS12Error.malformed("PFX version is not 3") }
+        let pfx = try children(try BER.parse(bytes), "PFX", atLeast: 2)
+        guard try Int(berEncoded: pfx[0]) == 3 else { throw PKCS12Error.malformed("PFX version is not 3") }
         let authSafe = try children(pfx[1], "authSafe")
         let contentType = try oid(authSafe[0])
         guard contentType == OID.data else {
@@ -44,9 +44,8 @@ struct PKCS12 {
             case OID.data:
                 safeContents = try octets(try explicitContent(parts, "ContentInfo"))
             case OID.encryptedData:
-                let encrypted = try children(try explicitContent(parts, "EncryptedData"), "EncryptedData")
-                let info = try children(encrypted[1], "EncryptedContentInfo")
-                guard info.count == 3 else { throw PKCS12Error.malformed("EncryptedContentInfo has no encrypted content") }
+                let encrypted = try children(try explicitContent(parts, "EncryptedData"), "EncryptedData", atLeast: 2)
+                let info = try children(encrypted[1], "EncryptedContentInfo", atLeast: 3)
                 let ciphertext = try ASN1OctetString(berEncoded: info[2], withIdentifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific))
                 safeContents = try Self.decrypt(Array(ciphertext.bytes), algorithm: info[1], password: password, what: "certificate bag")
             case let other:
@@ -68,7 +67,7 @@ struct PKCS12 {
             case OID.keyBag:
                 privateKeys.append(Array(value.encodedBytes))
             case OID.shroudedKeyBag:
-                let encrypted = try children(value, "EncryptedPrivateKeyInfo")
+                let encrypted = try children(value, "EncryptedPrivateKeyInfo", atLeast: 2)
                 privateKeys.append(try Self.decrypt(try octets(encrypted[1]), algorithm: encrypted[0], password: password, what: "private key"))
             default:
                 continue  // CRLs and secrets are of no use for a client assertion.
@@ -81,8 +80,8 @@ struct PKCS12 {
     /// Checks the MAC over the authenticated safe. PKCS#12 derives its key from the password as a NUL-terminated
     /// big-endian UTF-16 string; an empty password is tried both as that and as no bytes at all, as writers differ.
     private func verifyMAC(_ node: ASN1Node, content: [UInt8], password: String) throws {
-        let macData = try children(node, "MacData")
-        let digestInfo = try children(macData[0], "DigestInfo")
+        let macData = try children(node, "MacData", atLeast: 2)
+        let digestInfo = try children(macData[0], "DigestInfo", atLeast: 2)
         let algorithm = try oid(try children(digestInfo[0], "DigestAlgorithm")[0])
         let expected = try octets(digestInfo[1])
         let salt = try octets(macData[1])
@@ -145,11 +144,11 @@ struct PKCS12 {
         let scheme = try oid(algorithm[0])
         if let legacy = OID.legacyEncryption[scheme] { throw PKCS12Error.legacy(algorithm: legacy, oid: scheme) }
         guard scheme == OID.pbes2, algorithm.count > 1 else { throw PKCS12Error.unsupported(what: "\(what) encryption", oid: scheme) }
-        let parameters = try children(algorithm[1], "PBES2-params")
-        let derivation = try children(parameters[0], "KeyDerivationFunc")
+        let parameters = try children(algorithm[1], "PBES2-params", atLeast: 2)
+        let derivation = try children(parameters[0], "KeyDerivationFunc", atLeast: 2)
         let kdf = try oid(derivation[0])
         guard kdf == OID.pbkdf2 else { throw PKCS12Error.unsupported(what: "key derivation", oid: kdf) }
-        let pbkdf2 = try children(derivation[1], "PBKDF2-params")
+        let pbkdf2 = try children(derivation[1], "PBKDF2-params", atLeast: 2)
         let salt = try octets(pbkdf2[0])
         let iterations = try Int(berEncoded: pbkdf2[1])
         guard (1...10_000_000).contains(iterations) else { throw PKCS12Error.malformed("PBKDF2 iteration count \(iterations)") }
@@ -165,7 +164,7 @@ struct PKCS12 {
         case OID.hmacWithSHA512: hash = .sha512
         default: throw PKCS12Error.unsupported(what: "PBKDF2 pseudo-random function", oid: prf)
         }
-        let encryption = try children(parameters[1], "EncryptionScheme")
+        let encryption = try children(parameters[1], "EncryptionScheme", atLeast: 2)
         let cipher = try oid(encryption[0])
         guard let keyLength = OID.aesCBCKeyLength[cipher] else { throw PKCS12Error.unsupported(what: "\(what) cipher", oid: cipher) }
         let iv = try octets(encryption[1])
@@ -182,10 +181,11 @@ struct PKCS12 {
 
 // MARK: ASN.1 helpers
 
-private func children(_ node: ASN1Node, _ what: String) throws -> [ASN1Node] {
+/// The elements of a SEQUENCE (or other constructed value), at least `count` of them, so that callers index safely.
+private func children(_ node: ASN1Node, _ what: String, atLeast count: Int = 1) throws -> [ASN1Node] {
     guard case .constructed(let nodes) = node.content else { throw PKCS12Error.malformed("\(what) is not a constructed value") }
     let list = Array(nodes)
-    guard !list.isEmpty else { throw PKCS12Error.malformed("\(what) is empty") }
+    guard list.count >= count else { throw PKCS12Error.malformed("\(what) has \(list.count) elements, want at least \(count)") }
     return list
 }
 
