@@ -81,10 +81,11 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     /// The other configurations of the same pool, not being deleted: their ipconfigs stay. Pools are compared
     /// resolved, once per distinct target, because one pool can be named two ways (`gatewayNodepoolName`, or the
     /// VMSS in `gatewayVmssProfile`): comparing the specs as written made two such configurations remove each
-    /// other's ipconfigs on every pass. A configuration whose pool cannot be resolved now is left to its own pass.
+    /// other's ipconfigs on every pass. A pool that does not exist is no sibling; any other failure to resolve
+    /// one fails the pass, which is retried, rather than removing an ipconfig that may well be a sibling's.
     private func siblings(of vmConfiguration: GatewayVMConfiguration,
-                          in pool: GatewayPool) async -> [GatewayVMConfiguration] {
-        var pools = [PoolKey(vmConfiguration.spec): pool]
+                          in pool: GatewayPool) async throws -> [GatewayVMConfiguration] {
+        var pools: [PoolKey: GatewayPool?] = [PoolKey(vmConfiguration.spec): pool]
         var siblings: [GatewayVMConfiguration] = []
         // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
         // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
@@ -92,9 +93,13 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         where other.metadata.uid != vmConfiguration.metadata.uid && !other.metadata.isBeingDeleted {
             let key = PoolKey(other.spec)
             if pools[key] == nil {
-                pools[key] = try? await GatewayPoolResolver.resolve(other.spec, fabric: fabric)
+                do {
+                    pools[key] = try await GatewayPoolResolver.resolve(other.spec, fabric: fabric)
+                } catch is GatewayPoolError {
+                    pools[key] = .some(nil)
+                }
             }
-            if pools[key]?.kind == pool.kind { siblings.append(other) }
+            if pools[key]??.kind == pool.kind { siblings.append(other) }
         }
         return siblings
     }
@@ -114,14 +119,15 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         let prefix = try await PublicIPPrefixPlan.ensure(for: vmConfiguration, pool: pool, cloud: settings.cloud,
                                                          fabric: fabric)
         let own = GatewayIPConfiguration(name: Self.ipConfigurationName(vmConfiguration), prefixID: prefix?.id)
+        let siblings = try await siblings(of: vmConfiguration, in: pool)
         let profiles: [GatewayVMProfile]
         switch pool.kind {
         case .scaleSet(let group, let name):
             profiles = try await applyToScaleSet(group: group, name: name, pool: pool, own: own,
-                                                 siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
+                                                 siblings: siblings, addingAbsent: true)
         case .virtualMachines(let nodepoolName):
             profiles = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: own,
-                                                          siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
+                                                          siblings: siblings, addingAbsent: true)
         }
         if prefix == nil || prefix?.isManaged == false {
             // A managed prefix left from before a switch to private mode or to a bring-your-own prefix.
@@ -158,13 +164,14 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     private func release(_ vmConfiguration: GatewayVMConfiguration, sgc: StaticGatewayConfiguration?) async throws {
         do {
             let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)
+            let siblings = try await siblings(of: vmConfiguration, in: pool)
             switch pool.kind {
             case .scaleSet(let group, let name):
                 _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
-                                              siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false)
+                                              siblings: siblings, addingAbsent: false)
             case .virtualMachines(let nodepoolName):
                 _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
-                                                       siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false,
+                                                       siblings: siblings, addingAbsent: false,
                                                        releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
             }
         } catch let error as GatewayPoolError {
