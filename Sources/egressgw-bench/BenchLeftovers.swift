@@ -43,6 +43,11 @@ final class BenchLeftovers: Sendable {
         for pid in daemons { kill(pid, SIGTERM) }
         for _ in 0..<100 where daemons.contains(where: { kill($0, 0) == 0 }) { usleep(20_000) }
         problems += daemons.filter { kill($0, 0) == 0 }.map { "wireguard-go process \($0) still runs" }
+        // A daemon that failed to start (no inotify instance left, say) leaves its launcher's socket file.
+        for tunnel in state.tunnels {
+            let socket = "/var/run/wireguard/\(tunnel).sock"
+            if access(socket, F_OK) == 0, unlink(socket) != 0 { problems.append("remove \(socket): errno \(errno)") }
+        }
         for directory in state.directories {
             do { try FileManager.default.removeItem(atPath: directory) } catch { problems.append("remove \(directory): \(error)") }
         }

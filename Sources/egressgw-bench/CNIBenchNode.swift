@@ -120,9 +120,9 @@ struct CNIBenchNode: Sendable {
         // cooperative pool, which a blocking wait must not hold.
         return try await onOwnThread {
             let clock = ContinuousClock()
-            let start = clock.now
+            let start = clock.now, started = Date()
             let output = try node.execute(program, arguments, input: input, environment: variables)
-            return PluginExecution(output: output, elapsed: clock.now - start)
+            return PluginExecution(output: output, elapsed: clock.now - start, started: started, finished: Date())
         }
     }
 
@@ -165,26 +165,54 @@ struct PluginExecution: Sendable {
     let exitCode: Int32
     let stdout: String
     let stderr: String
+    /// Spawn to exit, on the monotonic clock.
     let elapsed: Duration
+    /// Spawn and exit on the wall clock, which the plugin's log records are stamped with.
+    let started: Date
+    let finished: Date
 
-    init(output: CommandOutput, elapsed: Duration) {
+    init(output: CommandOutput, elapsed: Duration, started: Date, finished: Date) {
         exitCode = output.exitCode
         stdout = output.stdout
         stderr = output.stderr
         self.elapsed = elapsed
+        self.started = started
+        self.finished = finished
     }
 
     var succeeded: Bool { exitCode == 0 }
 
-    /// The `step` and `ms` records of the plugin's debug log, in order: how long each step took.
-    var steps: [(name: String, elapsed: Duration)] {
+    /// One `step` record of the plugin's debug log: how long the step took and when it ended.
+    struct Step {
+        let name: String
+        let elapsed: Duration
+        let ended: Date
+    }
+
+    /// The step records of the plugin's debug log, in order.
+    var steps: [Step] {
         stderr.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("{"),
                   let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let step = record["step"] as? String,
-                  let milliseconds = (record["ms"] as? String).flatMap(Double.init) else { return nil }
-            return (step, .microseconds(Int64(milliseconds * 1000)))
+                  let name = record["step"] as? String,
+                  let milliseconds = (record["ms"] as? String).flatMap(Double.init),
+                  let ended = (record["time"] as? String).flatMap(Self.date(rfc3339:)) else { return nil }
+            return Step(name: name, elapsed: .microseconds(Int64(milliseconds * 1000)), ended: ended)
         }
+    }
+
+    /// The instant of the log's `time` text, `2026-11-29T10:15:15.920509Z` (UTC, any fraction).
+    static func date(rfc3339 text: String) -> Date? {
+        let fields = text.split { "-T:Z".contains($0) }
+        let numbers = fields.prefix(5).compactMap { Int32($0) }
+        guard fields.count == 6, numbers.count == 5, let seconds = Double(fields[5]) else { return nil }
+        var calendar = tm()
+        calendar.tm_year = numbers[0] - 1900
+        calendar.tm_mon = numbers[1] - 1
+        calendar.tm_mday = numbers[2]
+        calendar.tm_hour = numbers[3]
+        calendar.tm_min = numbers[4]
+        return Date(timeIntervalSince1970: Double(timegm(&calendar)) + seconds)
     }
 
     /// `ru_maxrss` in KiB as GNU time printed it (its last line on stderr), when run under it.

@@ -22,6 +22,11 @@ struct CNIBenchmark: AsyncParsableCommand {
     @Option(help: "Comma-separated parallelism levels: plugin calls in flight at once.")
     var parallel = "1,8"
 
+    // Each userspace WireGuard daemon holds an inotify instance, and root may have 128 by default
+    // (fs.inotify.max_user_instances), shared with everything else on the machine.
+    @Option(help: "Pods attached at once: pods go through ADD and DEL in rounds of this many (userspace WireGuard needs an inotify instance per pod).")
+    var attached = 100
+
     @Option(help: "Pods whose ADD and DEL run once more under /usr/bin/time for the plugin's peak RSS (0: skip).")
     var memorySamples = 10
 
@@ -45,6 +50,7 @@ struct CNIBenchmark: AsyncParsableCommand {
         guard !levels.isEmpty, levels.count == parallel.split(separator: ",").count, levels.allSatisfy({ (1...256).contains($0) }) else {
             throw ValidationError("--parallel must be a comma-separated list of numbers between 1 and 256, like 1,8")
         }
+        guard (1...5_000).contains(attached) else { throw ValidationError("--attached must be between 1 and 5000") }
         guard (0...1_000).contains(memorySamples) else { throw ValidationError("--memory-samples must be between 0 and 1000") }
         if let pluginLogLevel, Logger.Level(rawValue: pluginLogLevel) == nil {
             throw ValidationError("--plugin-log-level must be one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
@@ -99,40 +105,25 @@ struct CNIBenchmark: AsyncParsableCommand {
     // MARK: Latency
 
     private func measureLevel(_ level: Int, node: CNIBenchNode, cluster: CNIBenchCluster) async throws {
-        let clock = ContinuousClock()
-        let setupStart = clock.now
-        let sandboxes = try await inParallel(count: pods, concurrency: 8) { index in try await node.makePod(index, round: "p\(level)") }
-        defer { sandboxes.forEach(node.removePod) }
-        print("\nparallel \(level): \(pods) pod namespaces with eth0 from bridge + host-local in \(ProcessMeasurements.format(clock.now - setupStart)) (not counted)")
-
-        let addStart = clock.now
-        let adds = try await inParallel(count: pods, concurrency: level) { index in
-            let pod = sandboxes[index]
-            let add = try await node.execute("ADD", node.egressPlugin, pod: pod, previous: pod.mainResult)
-            guard add.succeeded else { throw CNIBenchError.plugin(command: "ADD", type: "egressgw-cni", pod: pod.name, add) }
-            return add
+        var adds: [PluginExecution] = [], deletes: [PluginExecution] = []
+        var setupWall = Duration.zero, addWall = Duration.zero, deleteWall = Duration.zero
+        for first in stride(from: 0, to: pods, by: attached) {
+            let round = try await measureRound(Array(first..<min(pods, first + attached)), parallel: level, node: node, cluster: cluster)
+            adds += round.adds
+            deletes += round.deletes
+            setupWall += round.setupWall
+            addWall += round.addWall
+            deleteWall += round.deleteWall
         }
-        let addWall = clock.now - addStart
-        try await expectEndpoints(pods, cluster: cluster, after: "ADD")
-
-        let deleteStart = clock.now
-        let deletes = try await inParallel(count: pods, concurrency: level) { index in
-            let pod = sandboxes[index]
-            let cached = try JSONValue(json: Data(adds[index].stdout.utf8))
-            let delete = try await node.execute("DEL", node.egressPlugin, pod: pod, previous: cached)
-            guard delete.succeeded else { throw CNIBenchError.plugin(command: "DEL", type: "egressgw-cni", pod: pod.name, delete) }
-            return delete
-        }
-        let deleteWall = clock.now - deleteStart
-        try await expectEndpoints(0, cluster: cluster, after: "DEL")
-
+        print("\nparallel \(level): \(pods) pod namespaces with eth0 from bridge + host-local in \(ProcessMeasurements.format(setupWall)) "
+              + "(not counted), attached in rounds of at most \(attached)")
         print(ProcessMeasurements.percentiles("  ADD", adds.map(\.elapsed))
               + ", \(ProcessMeasurements.rounded(Double(pods) / addWall.seconds)) pods/s")
         print(ProcessMeasurements.percentiles("  DEL", deletes.map(\.elapsed))
               + ", \(ProcessMeasurements.rounded(Double(pods) / deleteWall.seconds)) pods/s")
         printSteps("ADD", adds)
         printSteps("DEL", deletes)
-        print("  check: \(pods) PodEndpoints after ADD, none after DEL; load average now \(Self.loadAverage())")
+        print("  check: every round had one PodEndpoint per pod after ADD and none after DEL; load average now \(Self.loadAverage())")
         if level == Self.addTargets.parallelism {
             let sorted = adds.map(\.elapsed).sorted()
             let p50 = ProcessMeasurements.percentile(0.5, ofSorted: sorted), p99 = ProcessMeasurements.percentile(0.99, ofSorted: sorted)
@@ -141,24 +132,69 @@ struct CNIBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// p50 and p99 of each step the plugin's debug log timed, and of the rest of each call (process
-    /// start-up, reading the config, the steps not timed, exit); nothing without debug records.
+    /// What one round of pods measured.
+    private struct Round {
+        var adds: [PluginExecution]
+        var deletes: [PluginExecution]
+        var setupWall: Duration
+        var addWall: Duration
+        var deleteWall: Duration
+    }
+
+    /// Fresh pods `indices` (not counted), ADD of each with `parallel` in flight, the manager's
+    /// PodEndpoints checked, DEL of each with the cached result, and the pods removed.
+    private func measureRound(_ indices: [Int], parallel: Int, node: CNIBenchNode, cluster: CNIBenchCluster) async throws -> Round {
+        let clock = ContinuousClock()
+        let setupStart = clock.now
+        let sandboxes = try await inParallel(count: indices.count, concurrency: 8) { offset in
+            try await node.makePod(indices[offset], round: "p\(parallel)")
+        }
+        defer { sandboxes.forEach(node.removePod) }
+        let setupWall = clock.now - setupStart
+
+        let addStart = clock.now
+        let adds = try await inParallel(count: sandboxes.count, concurrency: parallel) { offset in
+            let pod = sandboxes[offset]
+            let add = try await node.execute("ADD", node.egressPlugin, pod: pod, previous: pod.mainResult)
+            guard add.succeeded else { throw CNIBenchError.plugin(command: "ADD", type: "egressgw-cni", pod: pod.name, add) }
+            return add
+        }
+        let addWall = clock.now - addStart
+        try await expectEndpoints(sandboxes.count, cluster: cluster, after: "ADD")
+
+        let deleteStart = clock.now
+        let deletes = try await inParallel(count: sandboxes.count, concurrency: parallel) { offset in
+            let pod = sandboxes[offset]
+            let cached = try JSONValue(json: Data(adds[offset].stdout.utf8))
+            let delete = try await node.execute("DEL", node.egressPlugin, pod: pod, previous: cached)
+            guard delete.succeeded else { throw CNIBenchError.plugin(command: "DEL", type: "egressgw-cni", pod: pod.name, delete) }
+            return delete
+        }
+        let deleteWall = clock.now - deleteStart
+        try await expectEndpoints(0, cluster: cluster, after: "DEL")
+        return Round(adds: adds, deletes: deletes, setupWall: setupWall, addWall: addWall, deleteWall: deleteWall)
+    }
+
+    /// p50 and p99 of each step the plugin's debug log timed, of what came before the first step
+    /// (process start-up, argument and config parsing) and after the last (the result, exit);
+    /// nothing without debug records.
     private func printSteps(_ command: String, _ executions: [PluginExecution]) {
-        var names: [String] = []
+        let before = "before the first step (start-up, config)", after = "after the last step (result, exit)"
+        var names = [before]
         var samples: [String: [Duration]] = [:]
-        let outside = "outside the timed steps (start-up, config, exit)"
         for execution in executions {
             let steps = execution.steps
-            guard !steps.isEmpty else { continue }
+            guard let first = steps.first, let last = steps.last else { continue }
             for step in steps {
                 if samples[step.name] == nil { names.append(step.name) }
                 samples[step.name, default: []].append(step.elapsed)
             }
-            samples[outside, default: []].append(execution.elapsed - steps.reduce(.zero) { $0 + $1.elapsed })
+            samples[before, default: []].append(.seconds(first.ended.timeIntervalSince(execution.started)) - first.elapsed)
+            samples[after, default: []].append(.seconds(execution.finished.timeIntervalSince(last.ended)))
         }
-        guard !names.isEmpty else { return }
-        print("  \(command) by step (\(samples[outside]?.count ?? 0) calls):")
-        for name in [outside] + names {
+        guard let calls = samples[before]?.count else { return }
+        print("  \(command) by step (\(calls) calls; the first and last from wall-clock stamps):")
+        for name in names + [after] {
             let sorted = samples[name, default: []].sorted()
             print("    \(name): p50 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.5, ofSorted: sorted))), "
                   + "p99 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.99, ofSorted: sorted)))")

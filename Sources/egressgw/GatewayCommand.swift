@@ -55,9 +55,8 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "egressgw.gateway")
-        let metrics = MetricsRegistry()
-        metrics.bootstrapMetricsSystem()
+        let observability = logging.observability(label: "egressgw.gateway")
+        let logger = observability.logger
         let environment = ProcessInfo.processInfo.environment
         let nodeName = try required(environment, "MY_NODE_NAME")
         let podNamespace = try required(environment, "MY_POD_NAMESPACE")
@@ -89,7 +88,7 @@ struct GatewayCommand: AsyncParsableCommand {
         // tunnels) goes last.
         let services: [any Service] = [
             GatewayDaemonService(daemon: daemon) { readiness.markReady("informers") },
-            OperationalServer(port: metricsBindPort, metrics: metrics, logger: logger),
+            OperationalServer(port: metricsBindPort, metrics: observability.metrics, logger: logger),
             OperationalServer(port: healthProbeBindPort, readiness: readiness, logger: logger),
             LoadBalancerProbeServer(port: gatewayLbProbePort, probes: probes, drainDelay: .seconds(drain), logger: logger),
         ]

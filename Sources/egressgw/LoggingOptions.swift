@@ -10,12 +10,6 @@ struct LoggingOptions: ParsableArguments {
     @Option(help: "Lowest level written.")
     var logLevel: Logger.Level = .info
 
-    /// Installs the chosen handlers for the whole process and returns a logger named `label`.
-    func bootstrap(label: String) -> Logger {
-        LoggingSystem.bootstrap(format: logFormat, level: logLevel)
-        return Logger(label: label)
-    }
-
     /// Logging with these options and the process's metrics registry, bootstrapped once for the
     /// whole process; `label` names the returned logger.
     func observability(label: String) -> ProcessObservability {

@@ -47,7 +47,8 @@ struct OperatorCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "egressgw.operator")
+        let observability = logging.observability(label: "egressgw.operator")
+        let logger = observability.logger
         let environment = ProcessInfo.processInfo.environment
         let podNamespace = environment["MY_POD_NAMESPACE"] ?? ""
         let secretNamespace = secretNamespace ?? podNamespace
@@ -61,8 +62,6 @@ struct OperatorCommand: AsyncParsableCommand {
         } catch {
             throw error.naming(file: cloudConfig)
         }
-        let metrics = MetricsRegistry()
-        metrics.bootstrapMetricsSystem()
         var kube = try KubeClientConfiguration.load(kubeconfig: kubeconfig, environment: environment)
         kube.userAgent = KubeClientConfiguration.userAgent(version: BuildInfo.version, role: "operator")
         let client = try KubeClient(configuration: kube)
@@ -82,7 +81,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 identity: "\(environment["HOSTNAME"] ?? "egressgw-operator")_\(UUID().uuidString.lowercased())"))
         }
         let services: [any Service] = [
-            OperationalServer(port: metricsBindPort, metrics: metrics, logger: logger),
+            OperationalServer(port: metricsBindPort, metrics: observability.metrics, logger: logger),
             OperationalServer(port: healthProbeBindPort, readiness: Readiness(), logger: logger),
             ControllersService(manager: manager, election: election),
         ]
