@@ -4,9 +4,9 @@ import Testing
 
 /// Runs `body` against a fresh python TLS server with fresh certificates, cleaning both up.
 func withTLSServer(_ body: (TLSFixture, String) async throws -> Void) async throws {
-    let fixture = try TLSFixture.make()
+    let fixture = try await onOwnThread { try TLSFixture.make() }
     defer { fixture.remove() }
-    let server = try TLSTestServer(fixture)
+    let server = try await onOwnThread { try TLSTestServer(fixture) }
     defer { server.stop() }
     try await body(fixture, "https://127.0.0.1:\(server.port)")
 }
@@ -108,7 +108,7 @@ struct TLSTests {
 
     @Test("missing CA, certificate or key files are fileNotReadable naming the file")
     func missingFiles() async throws {
-        let fixture = try TLSFixture.make()
+        let fixture = try await onOwnThread { try TLSFixture.make() }
         defer { fixture.remove() }
         let missing = fixture.path("missing.pem")
         let configurations = [

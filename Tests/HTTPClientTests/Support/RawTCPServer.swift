@@ -2,14 +2,18 @@ import Foundation
 import Synchronization
 
 /// A minimal TCP server on 127.0.0.1 for what a real HTTP server will not do on purpose: never
-/// answer, go silent after the head, or play an HTTP proxy. It records each request head it reads
-/// and notices when the client closes a connection.
+/// answer, go silent after the head, play an HTTP proxy, or count the body bytes the kernel took.
+/// It records each request head it reads and notices when the client closes a connection. Every
+/// connection runs on its own thread, off the cooperative pool, so a busy test cannot starve it.
 final class RawTCPServer: Sendable {
     enum Behaviour: Sendable {
         /// Read forever, never answer.
         case silent
         /// Answer the first request head with these bytes, then keep the connection open silently.
         case reply(String)
+        /// Answer with a `count`-byte body of the pattern `i % 251`, sent from a blocking loop: only
+        /// bytes the kernel accepted count as sent (a server framework's writer may queue far more).
+        case bytes(count: Int)
     }
 
     private struct State {
@@ -18,6 +22,8 @@ final class RawTCPServer: Sendable {
         var closedByClient = 0
         var connections: [Int32] = []
         var stopped = false
+        var bytesSent = 0
+        var sendStalled = false
     }
 
     let port: Int
@@ -28,6 +34,11 @@ final class RawTCPServer: Sendable {
     var accepted: Int { state.withLock { $0.accepted } }
     var requestHeads: [String] { state.withLock { $0.requestHeads } }
     var closedByClient: Int { state.withLock { $0.closedByClient } }
+    /// Body bytes the kernel accepted (``Behaviour/bytes(count:)``).
+    var bytesSent: Int { state.withLock { $0.bytesSent } }
+    /// True while the body sender waits because the connection's buffers are full: the client has
+    /// stopped reading.
+    var sendStalled: Bool { state.withLock { $0.sendStalled } }
 
     init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
@@ -110,10 +121,41 @@ final class RawTCPServer: Sendable {
             guard !answered, let end = text.range(of: "\r\n\r\n") else { continue }
             answered = true
             state.withLock { $0.requestHeads.append(String(text[..<end.lowerBound])) }
-            if case .reply(let reply) = behaviour {
+            switch behaviour {
+            case .silent:
+                break
+            case .reply(let reply):
                 let bytes = Array(reply.utf8)
                 _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            case .bytes(let count):
+                sendBody(fd, count: count)
             }
+        }
+    }
+
+    private func sendBody(_ fd: Int32, count: Int) {
+        let head = Array("HTTP/1.1 200 OK\r\nContent-Length: \(count)\r\n\r\n".utf8)
+        _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // Whole pattern periods, so every send starts at phase 0 of the next unsent byte's period.
+        let chunk = (0..<(251 * 256)).map { UInt8($0 % 251) }
+        var sent = 0
+        while sent < count {
+            let phase = sent % 251
+            let length = min(chunk.count - phase, count - sent)
+            let written = chunk.withUnsafeBytes {
+                send(fd, $0.baseAddress! + phase, length, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if written > 0 {
+                sent += written
+                state.withLock { $0.bytesSent += written }
+                continue
+            }
+            guard written < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return }
+            state.withLock { $0.sendStalled = true }
+            var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiting, 1, -1)
+            state.withLock { $0.sendStalled = false }
+            if waiting.revents & Int16(POLLERR | POLLHUP) != 0 { return }
         }
     }
 }

@@ -8,7 +8,6 @@ typealias Field = HTTPFields.Element
 /// What the test server observed, for assertions made from the client's side.
 final class ServerLog: Sendable {
     private struct State {
-        var bytesWritten = 0
         var streamsAborted = 0
         var gateOpen = false
         var gateWaiters: [CheckedContinuation<Void, Never>] = []
@@ -16,10 +15,8 @@ final class ServerLog: Sendable {
 
     private let state = Mutex(State())
 
-    var bytesWritten: Int { state.withLock { $0.bytesWritten } }
     var streamsAborted: Int { state.withLock { $0.streamsAborted } }
 
-    func wrote(_ count: Int) { state.withLock { $0.bytesWritten += count } }
     func streamAborted() { state.withLock { $0.streamsAborted += 1 } }
 
     /// Lets `/gated` send its body.
@@ -50,7 +47,7 @@ final class ServerLog: Sendable {
 /// - `/status/{code}`: that status, body `status {code}`.
 /// - `/stream?lines=N&delayMs=D`: N lines of JSON, one every D ms, chunked.
 /// - `/gated`: the head at once, one line once the test opens the gate.
-/// - `/bytes?count=N`: N bytes of the pattern `i % 251`, written 64 KiB at a time, counted in the log.
+/// - `/bytes?count=N`: N bytes of the pattern `i % 251`, written 64 KiB at a time.
 /// - `/endless`: a line every 10 ms until the client goes away, which the log records.
 /// - `/text`: `a\r\nb\n\nc` (mixed line ends, no final newline).
 enum TestHTTPServer {
@@ -126,7 +123,6 @@ enum TestHTTPServer {
                     let size = min(chunk.readableBytes, count - sent)
                     try await writer.write(chunk.getSlice(at: 0, length: size)!)
                     sent += size
-                    log.wrote(size)
                 }
                 try await writer.finish(nil)
             })

@@ -35,6 +35,15 @@ func withTimeout<T: Sendable>(
     }
 }
 
+/// Runs blocking work (child processes, reads of their output) on a thread of its own. The
+/// cooperative pool has one thread per core and every test of the run shares it: a test blocking
+/// those threads starves all the others, which then fail their own waits on a loaded machine.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// The error `body` throws, or nil if it succeeds. (Closures infer untyped throws, so anything but
 /// an ``HTTPClientError`` shows up as a `transfer` error with code -1.)
 func failure<T>(_ body: () async throws -> T) async -> HTTPClientError? {
