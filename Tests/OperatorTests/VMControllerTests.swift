@@ -19,11 +19,15 @@ struct VMControllerTests {
     func batchedWaveAndCleanup() async throws {
         let fabric = InMemoryFabric(cloud: Self.cloud, writeDelay: .milliseconds(200))
         fabric.addScaleSet(Self.vmss, instances: 2)
-        try await OperatorHarness.run(fabric: fabric) { harness in
+        try await OperatorHarness.run(fabric: fabric, startsOperator: false) { harness in
             let names = (0..<10).map { "gw\($0)" }
+            // The wave is in place before the operator starts: created one by one against a running operator, a
+            // loaded machine can space the creates wider than the 200 ms writes, and nothing is left to batch.
             for name in names {
                 _ = try await harness.sgcs().create(sgc(name, spec: .init(gatewayNodepoolName: "gwpool")))
             }
+            let running = harness.startOperator(fabric: fabric)
+            defer { running.cancel() }
             for name in names {
                 _ = try await harness.eventually(harness.sgcs(), name) { $0.status.readyCondition?.status == .true }
             }
@@ -48,6 +52,8 @@ struct VMControllerTests {
             for instance in try await fabric.scaleSetInstances(resourceGroup: "rg", name: "gw-vmss") {
                 #expect(instance.interfaces[0].ipConfigurations.map(\.name) == ["ipconfig1"])
             }
+            running.cancel()
+            await running.value
         }
     }
 
