@@ -39,6 +39,8 @@ let package = Package(
         // Azure: RS256 client assertions for service-principal certificates (PEM keys, X.509 thumbprints).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        // Already in the graph through swift-certificates; Azure reads PKCS#12 files with it.
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // Layer 0: system libraries, found with pkg-config; `make` installs the Debian -dev packages.
@@ -80,6 +82,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             exclude: ["README.md"]
         ),
@@ -155,10 +158,14 @@ let package = Package(
         .executableTarget(
             name: "egressgw-bench",
             dependencies: [
-                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", logging,
+                "Netlink", "WireGuard", "GatewayDaemon", "Kube", "KubeEmulator", "EgressGatewayAPI", "CNIManager", "CNIPlugin", "Observability", logging,
+                "Operator", "Azure", "ARMEmulator", "HTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // Helpers shared by test targets (a scripted HTTP server); no module under Sources/ may depend on it.
+        .target(name: "TestSupport", dependencies: [hummingbird, logging], path: "Tests/TestSupport", exclude: ["README.md"]),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
         .testTarget(name: "WireGuardTests", dependencies: ["WireGuard", "Netlink"]),
@@ -167,12 +174,12 @@ let package = Package(
             name: "HTTPClientTests",
             dependencies: ["HTTPClient", hummingbird, logging]
         ),
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", hummingbird, yams]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "KubeEmulator", "HTTPClient", "TestSupport", hummingbird, yams]),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "Kube", "HTTPClient"]),
         .testTarget(
             name: "AzureTests",
             dependencies: [
-                "Azure", "HTTPClient", "ARMEmulator", hummingbird, logging,
+                "Azure", "HTTPClient", "ARMEmulator", "TestSupport", hummingbird, logging,
                 // A throwaway certificate for the service-principal certificate flow.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -214,8 +221,9 @@ let package = Package(
             dependencies: ["Operator", "Kube", "KubeEmulator", "EgressGatewayAPI", "WireGuard", "Observability", "Azure", "ARMEmulator", "HTTPClient", metrics]
         ),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
+        // Azure and Operator only in the tests: the sandbox's Azure is checked with the clients that will use it.
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator",
-                                                        "Azure", "HTTPClient", "EgressGatewayAPI", logging]),
+                                                        "Azure", "HTTPClient", "Operator", "EgressGatewayAPI", yams, logging]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
         .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),

@@ -6,6 +6,8 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
     public var headers: [String: String] = [:]
+    /// The inner errors ARM lists under `details` (the resource provider's own reasons for a failed operation).
+    public var details: [ARMError] = []
 
     public init(status: Int, code: String, message: String, headers: [String: String] = [:]) {
         self.status = status
@@ -17,7 +19,11 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(status) \(code): \(message)" }
 
     /// The `error` object of the envelope (also the `error` of a failed operation).
-    public var errorObject: ARMValue { ["code": .string(code), "message": .string(message)] }
+    public var errorObject: ARMValue {
+        var object: ARMValue = ["code": .string(code), "message": .string(message)]
+        if !details.isEmpty { object["details"] = .array(details.map(\.errorObject)) }
+        return object
+    }
 
     public var envelope: ARMValue { ["error": errorObject] }
 

@@ -262,7 +262,9 @@ struct ARMServer: HTTPResponder {
 extension ARMError {
     /// The terminal error of an operation that fault injection made fail.
     static func operationFailed(_ id: ResourceID) -> ARMError {
-        ARMError(status: 500, code: "InternalServerError",
-                 message: "The long-running operation on \(id) failed in the emulated fabric.")
+        var error = ARMError(status: 500, code: "InternalServerError",
+                             message: "The long-running operation on \(id) failed in the emulated fabric.")
+        error.details = [ARMError(status: 500, code: "InjectedFault", message: "Fault injection failed this operation.")]
+        return error
     }
 }

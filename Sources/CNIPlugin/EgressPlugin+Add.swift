@@ -8,6 +8,7 @@ extension EgressPlugin {
     /// the cni-manager registration, routes, the policy rule, table 8738, iptables, sysctls).
     public func add(_ request: CNIRequest) async throws(CNIError) -> CNIResult {
         let config = request.config
+        var timer = StepTimer(logger: logger, command: "ADD")
         guard let previous = config.prevResult else {
             throw CNIError(code: .invalidConfig,
                            message: "invalid network config: prevResult is missing; egressgw-cni must be chained after the cluster's main CNI plugin")
@@ -16,6 +17,7 @@ extension EgressPlugin {
         guard let gatewayName = try await gatewayName(of: arguments.pod, config) else {
             return previous
         }
+        timer.lap("find the pod's gateway")
         guard let pod = arguments.pod else {
             throw CNIError(code: .invalidEnvironment,
                            message: "the pod's annotations name gateway \"\(gatewayName)\" but CNI_ARGS lacks K8S_POD_NAMESPACE or K8S_POD_NAME")
@@ -37,7 +39,7 @@ extension EgressPlugin {
             let attachment = PodAttachment(plugin: self, request: request, pod: pod, gatewayName: gatewayName,
                                            containerID: containerID, temporaryName: temporary, excludedCIDRs: excludedCIDRs,
                                            namespaces: namespaces, journal: journal)
-            let result = try await attachment.run(previous: previous)
+            let result = try await attachment.run(previous: previous, timer: &timer)
             logger.info("pod \(pod) attached to gateway \(gatewayName)",
                         metadata: ["containerID": .string(containerID), "netns": .string(namespaces.pod.path)])
             return result

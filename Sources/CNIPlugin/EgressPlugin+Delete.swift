@@ -15,13 +15,16 @@ extension EgressPlugin {
         var metadata = request.environment.logMetadata
         let containerID = request.environment.containerID ?? ""
         metadata["containerID"] = .string(containerID)
+        var timer = StepTimer(logger: logger, command: "DEL")
 
         if let temporary = try? Self.temporaryName(containerID: containerID) {
             removeLeftover(temporary, metadata: metadata)
         }
+        timer.lap("leftover temporary link")
         if let path = request.environment.networkNamespace {
             removeTunnel(in: NetworkNamespace(path: path), metadata: metadata)
         }
+        timer.lap("delete \(Self.tunnelInterface)")
         if !config.ipamType.isEmpty {
             do {
                 try await delegate(for: config).delete(request)
@@ -29,6 +32,7 @@ extension EgressPlugin {
                 logger.warning("DEL: IPAM \(config.ipamType) failed: \(error)", metadata: metadata)
             }
         }
+        timer.lap("IPAM")
 
         let pod: PodReference?
         do {
@@ -44,6 +48,7 @@ extension EgressPlugin {
         } catch {
             logger.warning("DEL: removing the registration of pod \(pod) failed: \(error)", metadata: metadata)
         }
+        timer.lap("cni-manager nic del")
     }
 
     /// Deletes `wg0` in the pod; through the WireGuard client when it can reach the device, so a

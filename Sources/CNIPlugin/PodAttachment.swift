@@ -18,15 +18,21 @@ struct PodAttachment {
     private var options: EgressPlugin.Options { plugin.options }
     private var tunnel: String { EgressPlugin.tunnelInterface }
 
-    func run(previous: CNIResult) async throws(CNIError) -> CNIResult {
+    func run(previous: CNIResult, timer: inout StepTimer) async throws(CNIError) -> CNIResult {
         try createTunnel()
+        timer.lap("create \(tunnel) and move it into the pod")
         let addresses = try await allocate()
+        timer.lap("IPAM")
         try configureTunnelAddresses(addresses.ipv6)
+        timer.lap("IPv6 address on \(tunnel)")
         let (privateKey, listenPort) = try tunnelKey()
+        timer.lap("key and listen port")
         let assignment = try await register(publicKey: privateKey.publicKey, listenPort: listenPort, allowedIP: addresses.allowedIP)
+        timer.lap("cni-manager nic add")
         try configurePeer(privateKey: privateKey, assignment: assignment)
+        timer.lap("gateway peer")
         let plan = try await PodNetworkSetup(namespaces: namespaces, iptables: options.iptables, journal: journal)
-            .apply(assignment: assignment, excludedCIDRs: excludedCIDRs, gatewayName: gatewayName)
+            .apply(assignment: assignment, excludedCIDRs: excludedCIDRs, gatewayName: gatewayName, timer: &timer)
 
         var result = previous
         result.interfaces.append(CNIResult.Interface(name: tunnel, sandbox: namespaces.pod.path))

@@ -12,7 +12,8 @@ struct PodNetworkSetup {
     private var pod: NetworkNamespace { namespaces.pod }
     private var links: NetlinkHandle { namespaces.podLinks }
 
-    func apply(assignment: GatewayAssignment, excludedCIDRs: [IPNetwork], gatewayName: String) async throws(CNIError) -> PodRoutePlan {
+    func apply(assignment: GatewayAssignment, excludedCIDRs: [IPNetwork], gatewayName: String,
+               timer: inout StepTimer) async throws(CNIError) -> PodRoutePlan {
         let eth0 = try link(EgressPlugin.podInterface)
         let wg0 = try link(EgressPlugin.tunnelInterface)
         let eth0Routes = try kernel { try links.routes(table: RouteTable.main, linkIndex: eth0.index) }
@@ -20,7 +21,8 @@ struct PodNetworkSetup {
                                          mode: assignment.defaultRoute, gatewayExceptions: assignment.exceptionCIDRs,
                                          excludedCIDRs: excludedCIDRs, gateway: gatewayName)
         try applyRoutes(plan)
-        try await applyIngressSymmetry(plan)
+        timer.lap("routes")
+        try await applyIngressSymmetry(plan, timer: &timer)
         return plan
     }
 
@@ -56,7 +58,7 @@ struct PodNetworkSetup {
 
     /// The policy rule and table first, then the mangle rules and `rp_filter`: the same state as
     /// upstream's order, with the steps that run programs (most likely to fail) late.
-    private func applyIngressSymmetry(_ plan: PodRoutePlan) async throws(CNIError) {
+    private func applyIngressSymmetry(_ plan: PodRoutePlan, timer: inout StepTimer) async throws(CNIError) {
         let links = self.links, pod = self.pod
         // Without a priority the kernel would add a second identical rule rather than refuse it.
         let mark = PodRules.ingressMark, table = PodRoutePlan.ingressTable
@@ -80,6 +82,8 @@ struct PodNetworkSetup {
             }
         }
 
+        timer.lap("policy rule and table \(table)")
+
         let firewall = IPTables(namespace: pod, executables: iptables)
         do {
             let changes = try await firewall.apply(PodRules.ingressSymmetry(mark: PodRules.ingressMark, interface: EgressPlugin.podInterface))
@@ -98,6 +102,7 @@ struct PodNetworkSetup {
         } catch {
             throw .failed("add the ingress-symmetry mangle rules in \(pod)", error)
         }
+        timer.lap("mangle rules")
 
         for key in ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.\(EgressPlugin.podInterface).rp_filter"] {
             do {
@@ -109,6 +114,7 @@ struct PodNetworkSetup {
                 throw .failed("set \(key)=2 in \(pod)", error)
             }
         }
+        timer.lap("rp_filter")
     }
 
     // MARK: Helpers

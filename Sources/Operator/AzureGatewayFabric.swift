@@ -164,6 +164,46 @@ public final class AzureGatewayFabric: GatewayFabric {
                                 privateIPs: privateIPs)
     }
 
+    // MARK: VM-pool NICs and their public IPs
+
+    public func gatewayNetworkInterfaces(nodepoolName: String) async throws -> [GatewayNetworkInterface] {
+        let nics = try await call({ () async throws(ARMError) in
+            try await arm.networkInterfaces(resourceGroup: cloud.resourceGroup)
+        }) ?? []
+        return nics.filter { nic in
+            nic.tags[Self.staticGatewayNICTag] != nil && nodepoolName.equalFold(nic.tags[GatewayPoolResolver.poolNameTag])
+        }.map { nic in
+            remember(nic.id ?? "", nic.json)
+            return GatewayNetworkInterface(arm: nic)
+        }
+    }
+
+    public func putGatewayNetworkInterface(_ nic: GatewayNetworkInterface) async throws -> GatewayNetworkInterface {
+        guard let base = kept(nic.id) else { throw OperatorError.fabric("nic(\(nic.id)) was not read before its update") }
+        let body = NetworkInterface(json: nic.configuration.mergedIPConfigurations(into: base))
+        let stored = try await write(nic.id) { () async throws(ARMError) in
+            try await arm.createOrUpdate(body, resourceGroup: cloud.resourceGroup)
+        }
+        return GatewayNetworkInterface(arm: stored)
+    }
+
+    public func publicIPAddress(name: String) async throws -> PublicIPAddressSummary? {
+        try await call({ () async throws(ARMError) in try await arm.publicIPAddress(resourceGroup: cloud.resourceGroup, name: name) })
+            .map(PublicIPAddressSummary.init(arm:))
+    }
+
+    public func createPublicIPAddress(name: String, prefixID: String) async throws -> PublicIPAddressSummary {
+        let body = PublicIPAddress(name: name, location: cloud.location, publicIPPrefixID: prefixID)
+        let stored = try await call({ () async throws(ARMError) in
+            try await arm.createOrUpdate(body, resourceGroup: cloud.resourceGroup)
+        })
+        guard let stored else { throw OperatorError.fabric("public IP \(name): resource group \(cloud.resourceGroup) not found") }
+        return PublicIPAddressSummary(arm: stored)
+    }
+
+    /// AKS tags the NICs it pre-creates for a gateway pool with this.
+    static let staticGatewayNICTag = "aks-managed-static-gateway-nic"
+
     // MARK: Public IP prefixes and addresses
 
     public func publicIPPrefix(resourceGroup: String, name: String) async throws -> PublicIPPrefix? {

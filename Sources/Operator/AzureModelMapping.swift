@@ -112,16 +112,27 @@ extension LoadBalancer {
 
 extension NetworkInterfaceConfiguration {
     init(arm configuration: VMSSNetworkInterfaceConfiguration) {
-        let json = configuration.json
-        self.init(name: json.name, primary: configuration.primary, ipConfigurations: (json.property("ipConfigurations")?.children ?? []).map { item in
+        self.init(name: configuration.json.name, primary: configuration.primary,
+                  ipConfigurations: Self.ipConfigurations(of: configuration.json))
+    }
+
+    /// A VM-pool NIC as one primary interface.
+    init(nic: NetworkInterface) {
+        self.init(name: nic.json.name, primary: true, ipConfigurations: Self.ipConfigurations(of: nic.json))
+    }
+
+    private static func ipConfigurations(of json: AzureJSON) -> [IPConfiguration] {
+        (json.property("ipConfigurations")?.children ?? []).map { item in
             let publicIP = item.property("publicIPAddressConfiguration")
             return IPConfiguration(
                 name: item.name, primary: item.property("primary")?.boolValue,
                 privateIPAddressVersion: item.property("privateIPAddressVersion")?.stringValue,
                 subnetID: item.reference("subnet"),
                 publicIPConfiguration: publicIP.map { PublicIPConfiguration(name: $0.name, prefixID: $0.reference("publicIPPrefix")) },
-                backendPoolIDs: (item.property("loadBalancerBackendAddressPools")?.children ?? []).compactMap { $0["id"]?.stringValue })
-        })
+                publicIPAddressID: item.reference("publicIPAddress"),
+                backendPoolIDs: (item.property("loadBalancerBackendAddressPools")?.children ?? []).compactMap { $0["id"]?.stringValue },
+                privateIPAddress: item.property("privateIPAddress")?.stringValue)
+        }
     }
 
     /// `base` (the NIC configuration as read) with this view's ipconfigs written into it.
@@ -129,6 +140,12 @@ extension NetworkInterfaceConfiguration {
         var json = base
         json["name"] = .string(name)
         json.setProperty("primary", .bool(primary))
+        return mergedIPConfigurations(into: json)
+    }
+
+    /// `nic` (a VM-pool NIC as read) with this view's ipconfigs written into it; nothing else of the NIC changes.
+    func mergedIPConfigurations(into nic: AzureJSON) -> AzureJSON {
+        var json = nic
         let items = json.property("ipConfigurations")?.children ?? []
         json.setProperty("ipConfigurations", .array(ipConfigurations.map { ipconfig in
             var item = AzureJSON.base(named: ipconfig.name, in: items)
@@ -142,6 +159,9 @@ extension NetworkInterfaceConfiguration {
                 item.setProperty("publicIPAddressConfiguration", publicItem)
             } else {
                 item.setProperty("publicIPAddressConfiguration", nil)
+            }
+            if ipconfig.publicIPAddressID != nil || item.property("publicIPAddress") != nil {
+                item.setReference("publicIPAddress", ipconfig.publicIPAddressID)
             }
             let pools = ipconfig.backendPoolIDs.map { AzureJSON.object(["id": .string($0)]) }
             item.setProperty("loadBalancerBackendAddressPools", pools.isEmpty && item.property("loadBalancerBackendAddressPools") == nil
@@ -157,6 +177,19 @@ extension [NetworkInterfaceConfiguration] {
     func merged(into base: [VMSSNetworkInterfaceConfiguration]) -> [VMSSNetworkInterfaceConfiguration] {
         let items = base.map(\.json)
         return map { VMSSNetworkInterfaceConfiguration(json: $0.merged(into: AzureJSON.base(named: $0.name, in: items))) }
+    }
+}
+
+extension GatewayNetworkInterface {
+    init(arm nic: NetworkInterface) {
+        self.init(id: nic.id ?? "", name: nic.name ?? "", provisioningState: nic.provisioningState,
+                  configuration: NetworkInterfaceConfiguration(nic: nic))
+    }
+}
+
+extension PublicIPAddressSummary {
+    init(arm address: PublicIPAddress) {
+        self.init(id: address.id ?? "", name: address.name ?? "", prefixID: address.publicIPPrefixID)
     }
 }
 

@@ -4,7 +4,7 @@
 ///
 /// Reads return nil for a resource that does not exist (ARM 404); every other failure is thrown with the text the
 /// events should carry. Writes return the resource as ARM stored it.
-public protocol GatewayFabric: ScaleSetFabric {
+public protocol GatewayFabric: ScaleSetFabric, VirtualMachinePoolFabric {
     /// The internal load balancer of the cloud config, nil when absent.
     func loadBalancer() async throws -> LoadBalancer?
     /// Creates or replaces the load balancer (a new one is Standard/Regional in the cloud config's location).
@@ -68,6 +68,20 @@ public protocol ScaleSetFabric: Sendable {
     func deletePublicIPPrefix(name: String) async throws
     /// Deletes the public IP `name` of the node resource group; absent is not an error.
     func deletePublicIPAddress(name: String) async throws
+}
+
+/// The operations of the VM controller on AKS "VirtualMachines" gateway pools: their pre-created NICs, and one
+/// public IP per NIC and configuration (public mode).
+public protocol VirtualMachinePoolFabric: Sendable {
+    /// The gateway NICs of the node pool `nodepoolName` in the node resource group: tagged
+    /// `aks-managed-static-gateway-nic` and `aks-managed-poolName` (equal-fold).
+    func gatewayNetworkInterfaces(nodepoolName: String) async throws -> [GatewayNetworkInterface]
+    /// Writes the NIC's ipconfigs (the whole NIC as read, with these ipconfigs); returns the NIC as ARM stored it.
+    func putGatewayNetworkInterface(_ nic: GatewayNetworkInterface) async throws -> GatewayNetworkInterface
+    /// A public IP of the node resource group, nil when absent.
+    func publicIPAddress(name: String) async throws -> PublicIPAddressSummary?
+    /// Creates the public IP `name` (Standard/Regional, static IPv4) from the prefix `prefixID`.
+    func createPublicIPAddress(name: String, prefixID: String) async throws -> PublicIPAddressSummary
 }
 
 /// One VMSS instance as the VM controller needs it.

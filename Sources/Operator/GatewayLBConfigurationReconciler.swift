@@ -68,8 +68,10 @@ public struct GatewayLBConfigurationReconciler: Sendable {
             } catch {
                 await record(on: sgc, type: Event.warning, reason: "ReconcileGatewayLBConfigurationError",
                              message: "\(error)")
-                try? await writeStatus(lbConfiguration, ready: ReadyState(
-                    reason: .waitingForLoadBalancer, message: "\(error)"), from: lbConfiguration)
+                if !ReadyState.isTransient(error) {
+                    try? await writeStatus(lbConfiguration, ready: ReadyState(
+                        reason: .waitingForLoadBalancer, message: "\(error)"), from: lbConfiguration)
+                }
                 throw error
             }
             await record(on: sgc, type: Event.normal, reason: "ReconcileGatewayLBConfigurationSuccess",

@@ -3,7 +3,8 @@ import Kube
 import Logging
 
 /// Reconciles a GatewayVMConfiguration (spec §4): its egress prefix, and the secondary ipconfigs of its gateway
-/// VMSS model and instances, then its status (egress prefix or IPs, one profile per gateway node, `Ready`).
+/// pool (a VMSS model and its instances, or the NICs of a VM pool), then its status (egress prefix or IPs, one
+/// profile per current gateway node, `Ready`).
 ///
 /// The ipconfigs of a pool are computed for **every** configuration that targets it at once
 /// (``IPConfigurationPlan``), so a wave of new SGCs on one VMSS costs one model PUT and one PUT per instance, and a
@@ -65,8 +66,10 @@ public struct GatewayVMConfigurationReconciler: Sendable {
             } catch {
                 await record(on: sgc, type: Event.warning, reason: "ReconcileGatewayVMConfigurationError",
                              message: "\(error)")
-                try? await writeStatus(of: vmConfiguration, status: vmConfiguration.status ?? .init(),
-                                       ready: ReadyState(reason: .waitingForGatewayIPs, message: "\(error)"))
+                if !ReadyState.isTransient(error) {
+                    try? await writeStatus(of: vmConfiguration, status: vmConfiguration.status ?? .init(),
+                                           ready: ReadyState(reason: .waitingForGatewayIPs, message: "\(error)"))
+                }
                 throw error
             }
             await record(on: sgc, type: Event.normal, reason: "ReconcileGatewayVMConfigurationSuccess",
@@ -75,22 +78,25 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         }
     }
 
-    /// The other configurations of the same pool, not being deleted: their ipconfigs stay.
-    private func siblings(of vmConfiguration: GatewayVMConfiguration) -> [GatewayVMConfiguration] {
-        vmConfigurations.list().filter { other in
-            // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
-            // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
-            other.metadata.uid != vmConfiguration.metadata.uid && !other.metadata.isBeingDeleted
-                && samePool(other.spec, vmConfiguration.spec)
+    /// The other configurations of the same pool, not being deleted: their ipconfigs stay. Pools are compared
+    /// resolved, once per distinct target, because one pool can be named two ways (`gatewayNodepoolName`, or the
+    /// VMSS in `gatewayVmssProfile`): comparing the specs as written made two such configurations remove each
+    /// other's ipconfigs on every pass. A configuration whose pool cannot be resolved now is left to its own pass.
+    private func siblings(of vmConfiguration: GatewayVMConfiguration,
+                          in pool: GatewayPool) async -> [GatewayVMConfiguration] {
+        var pools = [PoolKey(vmConfiguration.spec): pool]
+        var siblings: [GatewayVMConfiguration] = []
+        // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
+        // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
+        for other in vmConfigurations.list()
+        where other.metadata.uid != vmConfiguration.metadata.uid && !other.metadata.isBeingDeleted {
+            let key = PoolKey(other.spec)
+            if pools[key] == nil {
+                pools[key] = try? await GatewayPoolResolver.resolve(other.spec, fabric: fabric)
+            }
+            if pools[key]?.kind == pool.kind { siblings.append(other) }
         }
-    }
-
-    private func samePool(_ lhs: some GatewayTargetSpec, _ rhs: some GatewayTargetSpec) -> Bool {
-        if !lhs.gatewayNodepoolName.isEmpty || !rhs.gatewayNodepoolName.isEmpty {
-            return lhs.gatewayNodepoolName.lowercased() == rhs.gatewayNodepoolName.lowercased()
-        }
-        return lhs.gatewayVmssProfile.vmssResourceGroup.lowercased() == rhs.gatewayVmssProfile.vmssResourceGroup.lowercased()
-            && lhs.gatewayVmssProfile.vmssName == rhs.gatewayVmssProfile.vmssName
+        return siblings
     }
 
     // MARK: Provisioning
@@ -105,30 +111,18 @@ public struct GatewayVMConfigurationReconciler: Sendable {
             }
         }
         let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)
-        guard case .scaleSet(let group, let name) = pool.kind else {
-            throw OperatorError.fabric("gateway pool \(vmConfiguration.spec.gatewayNodepoolName) is a VM agent pool, "
-                + "which this operator does not provision yet")
-        }
         let prefix = try await PublicIPPrefixPlan.ensure(for: vmConfiguration, pool: pool, cloud: settings.cloud,
                                                          fabric: fabric)
-        var wanted = [GatewayIPConfiguration(
-            name: EgressGateway.managedResourceName(gatewayVMConfigurationUID: vmConfiguration.metadata.uid),
-            prefixID: prefix?.id)]
-        for sibling in siblings(of: vmConfiguration) {
-            // A sibling whose prefix fails reports that itself; it must not block this configuration.
-            let siblingPrefix: PublicIPPrefixPlan.Resolved?
-            do {
-                siblingPrefix = try await PublicIPPrefixPlan.ensure(for: sibling, pool: pool, cloud: settings.cloud,
-                                                                    fabric: fabric)
-            } catch {
-                continue
-            }
-            wanted.append(GatewayIPConfiguration(
-                name: EgressGateway.managedResourceName(gatewayVMConfigurationUID: sibling.metadata.uid),
-                prefixID: siblingPrefix?.id))
+        let own = GatewayIPConfiguration(name: Self.ipConfigurationName(vmConfiguration), prefixID: prefix?.id)
+        let profiles: [GatewayVMProfile]
+        switch pool.kind {
+        case .scaleSet(let group, let name):
+            profiles = try await applyToScaleSet(group: group, name: name, pool: pool, own: own,
+                                                 siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
+        case .virtualMachines(let nodepoolName):
+            profiles = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: own,
+                                                          siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: true)
         }
-        let profiles = try await applyToScaleSet(group: group, name: name, pool: pool, wanted: wanted,
-                                                 collecting: wanted[0].name)
         if prefix == nil || prefix?.isManaged == false {
             // A managed prefix left from before a switch to private mode or to a bring-your-own prefix.
             try await PublicIPPrefixPlan.deleteManaged(of: vmConfiguration, cloud: settings.cloud, fabric: fabric)
@@ -140,42 +134,6 @@ public struct GatewayVMConfigurationReconciler: Sendable {
             ? ReadyState(reason: .waitingForGatewayIPs, message: "no gateway node has an egress IP yet")
             : .provisioned
         try await writeStatus(of: vmConfiguration, status: status, ready: ready)
-    }
-
-    /// Applies `wanted` to the VMSS model and every instance; returns the node profiles for the ipconfig `collecting`.
-    private func applyToScaleSet(group: String, name: String, pool: GatewayPool, wanted: [GatewayIPConfiguration],
-                                 collecting ipconfig: String?) async throws -> [GatewayVMProfile] {
-        let backendID = settings.cloud.backendID(pool.id)
-        guard let model = try await fabric.scaleSetInterfaces(resourceGroup: group, name: name) else {
-            throw OperatorError.fabric("vmss(\(name)) has empty network profile")
-        }
-        if let changed = try IPConfigurationPlan.apply(wanted, to: model, backendID: backendID, owner: "vmss(\(name))") {
-            try await fabric.putScaleSetInterfaces(resourceGroup: group, name: name, changed)
-        }
-        var profiles: [GatewayVMProfile] = []
-        for var instance in try await fabric.scaleSetInstances(resourceGroup: group, name: name) {
-            let owner = "vmss(\(name)) instance(\(instance.instanceID))"
-            let changed = try IPConfigurationPlan.apply(wanted, to: instance.interfaces, backendID: backendID, owner: owner)
-            let failed = instance.provisioningState?.lowercased() == "failed"
-            let missingIP = ipconfig.map { instance.privateIPs[$0, default: ""].isEmpty } ?? false
-            if changed != nil || failed || missingIP {
-                instance = try await fabric.putScaleSetInstanceInterfaces(
-                    resourceGroup: group, name: name, instanceID: instance.instanceID, changed ?? instance.interfaces)
-            }
-            guard let ipconfig else { continue }
-            guard let computerName = instance.computerName else {
-                throw OperatorError.fabric("vmss vm(\(instance.instanceID)) has empty os profile")
-            }
-            let primary = instance.interfaces.first(where: \.primary)?.ipConfigurations.first { $0.primary == true }
-            let primaryIP = primary.flatMap { instance.privateIPs[$0.name] } ?? ""
-            let secondaryIP = instance.privateIPs[ipconfig] ?? ""
-            guard !primaryIP.isEmpty, !secondaryIP.isEmpty else {
-                throw OperatorError.fabric(
-                    "failed to find private IP from vmss(\(name)), instance(\(instance.instanceID)), ipConfig(\(ipconfig))")
-            }
-            profiles.append(GatewayVMProfile(nodeName: computerName, primaryIP: primaryIP, secondaryIP: secondaryIP))
-        }
-        return profiles
     }
 
     private func writeStatus(of vmConfiguration: GatewayVMConfiguration, status: GatewayVMConfigurationStatus,
@@ -200,18 +158,14 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     private func release(_ vmConfiguration: GatewayVMConfiguration, sgc: StaticGatewayConfiguration?) async throws {
         do {
             let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)
-            if case .scaleSet(let group, let name) = pool.kind {
-                let wanted = siblings(of: vmConfiguration).map { sibling in
-                    GatewayIPConfiguration(
-                        name: EgressGateway.managedResourceName(gatewayVMConfigurationUID: sibling.metadata.uid),
-                        prefixID: sibling.spec.provisionPublicIps
-                            ? (sibling.spec.publicIpPrefixId.isEmpty
-                                ? settings.cloud.publicIPPrefixID(EgressGateway.managedResourceName(
-                                    gatewayVMConfigurationUID: sibling.metadata.uid))
-                                : sibling.spec.publicIpPrefixId)
-                            : nil)
-                }
-                _ = try await applyToScaleSet(group: group, name: name, pool: pool, wanted: wanted, collecting: nil)
+            switch pool.kind {
+            case .scaleSet(let group, let name):
+                _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
+                                              siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false)
+            case .virtualMachines(let nodepoolName):
+                _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
+                                                       siblings: await siblings(of: vmConfiguration, in: pool), addingAbsent: false,
+                                                       releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
             }
         } catch let error as GatewayPoolError {
             await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayVMConfigurationError",
@@ -226,6 +180,15 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         } catch {
             throw error.during("remove the finalizer of GatewayVMConfiguration \(vmConfiguration.objectKey)")
         }
+    }
+
+    /// The name of the prefix a public-mode configuration takes its addresses from (managed or its own), nil in
+    /// private mode or for a malformed ID (which never got an address).
+    private func publicIPPrefixName(of vmConfiguration: GatewayVMConfiguration) -> String? {
+        let spec = vmConfiguration.spec
+        guard spec.provisionPublicIps else { return nil }
+        guard !spec.publicIpPrefixId.isEmpty else { return Self.ipConfigurationName(vmConfiguration) }
+        return try? ARMResourceID(parsing: spec.publicIpPrefixId).name
     }
 
     private func record(on sgc: StaticGatewayConfiguration?, type: String, reason: String, message: String) async {

@@ -1,14 +1,23 @@
 import EgressGatewayAPI
 
 /// One secondary ipconfig the gateway pool must carry: for one GatewayVMConfiguration, named
-/// `egressgateway-<VMConfig uid>`, with a public IP from `prefixID` in public mode (nil: private mode).
+/// `egressgateway-<VMConfig uid>`. In public mode a VMSS ipconfig takes its public IP from `prefixID`, a VM-pool
+/// NIC's carries the public IP `publicIPAddressID`; private mode has neither.
 public struct GatewayIPConfiguration: Sendable, Hashable {
     public var name: String
     public var prefixID: String?
+    public var publicIPAddressID: String?
 
-    public init(name: String, prefixID: String?) {
+    public init(name: String, prefixID: String?, publicIPAddressID: String? = nil) {
         self.name = name
         self.prefixID = prefixID
+        self.publicIPAddressID = publicIPAddressID
+    }
+
+    /// The ipconfig as `interfaces` already carry it.
+    init(_ ipconfig: IPConfiguration) {
+        self.init(name: ipconfig.name, prefixID: ipconfig.publicIPConfiguration?.prefixID,
+                  publicIPAddressID: ipconfig.publicIPAddressID)
     }
 }
 
@@ -61,7 +70,8 @@ public enum IPConfigurationPlan {
             for item in wanted {
                 let expected = IPConfiguration(
                     name: item.name, primary: false, privateIPAddressVersion: "IPv4", subnetID: subnetID,
-                    publicIPConfiguration: item.prefixID.map { PublicIPConfiguration(name: item.name, prefixID: $0) })
+                    publicIPConfiguration: item.prefixID.map { PublicIPConfiguration(name: item.name, prefixID: $0) },
+                    publicIPAddressID: item.publicIPAddressID)
                 if let index = nic.ipConfigurations.firstIndex(where: { $0.name == item.name }) {
                     if !matches(nic.ipConfigurations[index], expected) { nic.ipConfigurations[index] = expected }
                 } else {
@@ -85,8 +95,15 @@ public enum IPConfigurationPlan {
         configuration.name.hasPrefix(EgressGateway.managedResourcePrefix)
     }
 
-    /// The Go `different` test, inverted: primary flag, IP version, subnet, public IP configuration name and prefix.
-    /// IDs compare case-insensitively; nothing else is compared.
+    /// The `egressgateway-` ipconfigs on the primary interface, by name.
+    public static func managed(on interfaces: [NetworkInterfaceConfiguration]) -> [String: IPConfiguration] {
+        let configurations = interfaces.first(where: \.primary)?.ipConfigurations.filter(isManaged) ?? []
+        return Dictionary(configurations.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The Go `different` test, inverted: primary flag, IP version, subnet, public IP configuration name and prefix,
+    /// and a NIC's public IP by ID (Go compares its name, which ARM does not return: a perpetual NIC PUT, spec §8.2
+    /// item 6). IDs compare case-insensitively; nothing else is compared.
     static func matches(_ actual: IPConfiguration, _ expected: IPConfiguration) -> Bool {
         func sameID(_ lhs: String?, _ rhs: String?) -> Bool {
             switch (lhs, rhs) {
@@ -97,7 +114,7 @@ public enum IPConfigurationPlan {
         }
         guard (actual.primary ?? false) == (expected.primary ?? false),
             actual.privateIPAddressVersion == expected.privateIPAddressVersion,
-            sameID(actual.subnetID, expected.subnetID)
+            sameID(actual.subnetID, expected.subnetID), sameID(actual.publicIPAddressID, expected.publicIPAddressID)
         else { return false }
         switch (actual.publicIPConfiguration, expected.publicIPConfiguration) {
         case (nil, nil): return true

@@ -9,6 +9,13 @@ struct ReadyState: Equatable, Sendable {
 
     static let provisioned = ReadyState(reason: .provisioned, message: "the gateway serves this configuration")
 
+    /// Whether a failed pass says nothing about the state: the server asked to be called again later (throttling,
+    /// a busy ARM, a 412). Such a pass leaves `Ready` as it was, so that a provisioned SGC does not flap, and
+    /// writes nothing, so that no status event requeues it before the wait is over.
+    static func isTransient(_ error: any Error) -> Bool {
+        (error as? any RetryAfterError)?.retryAfter != nil
+    }
+
     /// The SGC's state from its status and its GatewayLBConfiguration (nil: not created yet). A child whose own
     /// `Ready` is false explains the wait best, so its reason and message are taken over.
     static func of(_ status: StaticGatewayConfigurationStatus, lbConfiguration: GatewayLBConfiguration?) -> ReadyState {

@@ -90,7 +90,7 @@ public actor SandboxAzure {
     }
 
     /// Starts ARM, AAD and IMDS (port 0 picks a free one), writes the cloud config and begins publishing fabric
-    /// states. Calling it again returns the same endpoints.
+    /// states. Call it once; a later call returns the endpoints of the first.
     public func start(armPort: Int = 0, aadPort: Int = 0, imdsPort: Int = 0) async throws(SandboxError) -> Endpoints {
         if let endpoints { return endpoints }
         let host = self.host

@@ -12,6 +12,8 @@ import Netlink
 struct CNIBenchNode: Sendable {
     static let referencePlugins = "/usr/lib/cni"
     static let gnuTime = "/usr/bin/time"
+    /// `egressgw cni`'s log level variable (its `CNICommand.logLevelVariable`).
+    static let logLevelVariable = "EGRESSGW_CNI_LOG_LEVEL"
 
     let namespace: NetworkNamespace
     let tag: String
@@ -26,12 +28,14 @@ struct CNIBenchNode: Sendable {
     /// Whether to hand the pod's annotations over as containerd does for a plugin that declares
     /// the pod-annotations capability (CRI-O does not: the plugin then asks the cni-manager).
     let passesAnnotations: Bool
+    /// The plugin's log level (nil: its default), through the variable a runtime's environment would carry.
+    let pluginLogLevel: String?
     let leftovers: BenchLeftovers
 
     /// Makes the node namespace and writes the main conflist; the chained one is what
     /// `ConflistDirectory` renders from it for a manager listening on `socketPath`.
     static func make(egressgw: String, socketPath: String, directory: String, passesAnnotations: Bool,
-                     leftovers: BenchLeftovers) throws -> CNIBenchNode {
+                     pluginLogLevel: String?, leftovers: BenchLeftovers) throws -> CNIBenchNode {
         let tag = "egw-bench-cni-\(getpid())"
         let namespace = try NetworkNamespace.create(named: tag)
         leftovers.add(namespace: namespace)
@@ -62,7 +66,7 @@ struct CNIBenchNode: Sendable {
         }
         return CNIBenchNode(namespace: namespace, tag: tag, pluginDirectory: pluginDirectory, ipamDirectory: ipamDirectory,
                             listName: name, cniVersion: version, mainPlugin: plugins[0], egressPlugin: plugins[1],
-                            passesAnnotations: passesAnnotations, leftovers: leftovers)
+                            passesAnnotations: passesAnnotations, pluginLogLevel: pluginLogLevel, leftovers: leftovers)
     }
 
     // MARK: Pods
@@ -100,23 +104,24 @@ struct CNIBenchNode: Sendable {
         let candidates = [pluginDirectory, Self.referencePlugins].map { directory -> String in "\(directory)/\(type)" }
         guard let executable = candidates.first(where: { access($0, X_OK) == 0 }) else { throw CNIBenchError.pluginNotFound(type) }
         let input = Array(try config(for: plugin, previous: previous).jsonData())
-        let environment = [
+        var environment = [
             "CNI_COMMAND": command, "CNI_CONTAINERID": pod.containerID, "CNI_NETNS": pod.namespace.path, "CNI_IFNAME": "eth0",
             "CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=\(CNIBenchCluster.namespace);K8S_POD_NAME=\(pod.name);K8S_POD_INFRA_CONTAINER_ID=\(pod.containerID)",
             "CNI_PATH": "\(pluginDirectory):\(Self.referencePlugins)",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
+        environment[Self.logLevelVariable] = pluginLogLevel
         let (program, arguments) = switch launcher {
         case .direct: (executable, [String]())
         case .gnuTime: (Self.gnuTime, ["-f", PluginExecution.peakMarker + "%M", executable])
         }
-        let node = namespace
+        let node = namespace, variables = environment
         // On a thread of its own: the manager answering the plugin runs on this process's
         // cooperative pool, which a blocking wait must not hold.
         return try await onOwnThread {
             let clock = ContinuousClock()
             let start = clock.now
-            let output = try node.execute(program, arguments, input: input, environment: environment)
+            let output = try node.execute(program, arguments, input: input, environment: variables)
             return PluginExecution(output: output, elapsed: clock.now - start)
         }
     }
@@ -170,6 +175,17 @@ struct PluginExecution: Sendable {
     }
 
     var succeeded: Bool { exitCode == 0 }
+
+    /// The `step` and `ms` records of the plugin's debug log, in order: how long each step took.
+    var steps: [(name: String, elapsed: Duration)] {
+        stderr.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("{"),
+                  let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let step = record["step"] as? String,
+                  let milliseconds = (record["ms"] as? String).flatMap(Double.init) else { return nil }
+            return (step, .microseconds(Int64(milliseconds * 1000)))
+        }
+    }
 
     /// `ru_maxrss` in KiB as GNU time printed it (its last line on stderr), when run under it.
     var peakMemoryKiB: Int? {

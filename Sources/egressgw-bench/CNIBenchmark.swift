@@ -3,6 +3,7 @@ import Foundation
 import Kube
 import Logging
 import Netlink
+import Observability
 import WireGuard
 
 /// The latency of our CNI plugin alone as a container runtime runs it: for every pod, a fresh
@@ -31,6 +32,9 @@ struct CNIBenchmark: AsyncParsableCommand {
           help: "Pass the pod's annotations in runtimeConfig as containerd does; without, the plugin asks the cni-manager (CRI-O).")
     var runtimeAnnotations = true
 
+    @Option(help: "The plugin's log level (trace, debug, info, …); with debug the report takes ADD and DEL apart by step.")
+    var pluginLogLevel: String?
+
     /// Where the release figures are to land (the issue's targets), printed next to the results.
     static let addTargets = (p50: Duration.milliseconds(30), p99: Duration.milliseconds(100), parallelism: 8)
 
@@ -42,6 +46,9 @@ struct CNIBenchmark: AsyncParsableCommand {
             throw ValidationError("--parallel must be a comma-separated list of numbers between 1 and 256, like 1,8")
         }
         guard (0...1_000).contains(memorySamples) else { throw ValidationError("--memory-samples must be between 0 and 1000") }
+        if let pluginLogLevel, Logger.Level(rawValue: pluginLogLevel) == nil {
+            throw ValidationError("--plugin-log-level must be one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+        }
     }
 
     func run() async throws {
@@ -61,7 +68,12 @@ struct CNIBenchmark: AsyncParsableCommand {
         let problems = withExtendedLifetime(trap) { leftovers.removeAll() }
         print(problems.isEmpty ? "cleanup: removed every namespace, directory and daemon the run made"
                                : "cleanup problems:\n  " + problems.joined(separator: "\n  "))
-        try outcome.get()
+        do {
+            try outcome.get()
+        } catch is CancellationError {
+            print("interrupted")
+            throw ExitCode(130)
+        }
     }
 
     private func measure(egressgw: String, leftovers: BenchLeftovers) async throws {
@@ -69,9 +81,9 @@ struct CNIBenchmark: AsyncParsableCommand {
         leftovers.add(directory: directory)
         let socket = directory + "/run/cni.sock"
         let node = try CNIBenchNode.make(egressgw: egressgw, socketPath: socket, directory: directory,
-                                         passesAnnotations: runtimeAnnotations, leftovers: leftovers)
-        var quiet = Logger(label: "egressgw-bench.cni")
-        quiet.logLevel = .error
+                                         passesAnnotations: runtimeAnnotations, pluginLogLevel: pluginLogLevel, leftovers: leftovers)
+        // The manager and the emulator log only what goes wrong; the report is on stdout.
+        let quiet = ProcessObservability.bootstrap(label: "egressgw-bench.cni", format: .console, level: .error).logger
         try await CNIBenchCluster.run(pods: pods, socketPath: socket, logger: quiet) { [self] cluster in
             print("plugin: \(egressgw) as \(node.pluginDirectory)/egressgw-cni; WireGuard: \(BackendDetection.summary())")
             print("\(pods) pods per level, main CNI bridge + host-local in \(node.namespace), cni-manager and KubeEmulator in this process, "
@@ -118,12 +130,38 @@ struct CNIBenchmark: AsyncParsableCommand {
               + ", \(ProcessMeasurements.rounded(Double(pods) / addWall.seconds)) pods/s")
         print(ProcessMeasurements.percentiles("  DEL", deletes.map(\.elapsed))
               + ", \(ProcessMeasurements.rounded(Double(pods) / deleteWall.seconds)) pods/s")
+        printSteps("ADD", adds)
+        printSteps("DEL", deletes)
         print("  check: \(pods) PodEndpoints after ADD, none after DEL; load average now \(Self.loadAverage())")
         if level == Self.addTargets.parallelism {
             let sorted = adds.map(\.elapsed).sorted()
             let p50 = ProcessMeasurements.percentile(0.5, ofSorted: sorted), p99 = ProcessMeasurements.percentile(0.99, ofSorted: sorted)
             print("  target ADD p50 < \(ProcessMeasurements.format(Self.addTargets.p50)): \(p50 < Self.addTargets.p50 ? "met" : "missed"); "
                   + "p99 < \(ProcessMeasurements.format(Self.addTargets.p99)): \(p99 < Self.addTargets.p99 ? "met" : "missed")")
+        }
+    }
+
+    /// p50 and p99 of each step the plugin's debug log timed, and of the rest of each call (process
+    /// start-up, reading the config, the steps not timed, exit); nothing without debug records.
+    private func printSteps(_ command: String, _ executions: [PluginExecution]) {
+        var names: [String] = []
+        var samples: [String: [Duration]] = [:]
+        let outside = "outside the timed steps (start-up, config, exit)"
+        for execution in executions {
+            let steps = execution.steps
+            guard !steps.isEmpty else { continue }
+            for step in steps {
+                if samples[step.name] == nil { names.append(step.name) }
+                samples[step.name, default: []].append(step.elapsed)
+            }
+            samples[outside, default: []].append(execution.elapsed - steps.reduce(.zero) { $0 + $1.elapsed })
+        }
+        guard !names.isEmpty else { return }
+        print("  \(command) by step (\(samples[outside]?.count ?? 0) calls):")
+        for name in [outside] + names {
+            let sorted = samples[name, default: []].sorted()
+            print("    \(name): p50 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.5, ofSorted: sorted))), "
+                  + "p99 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.99, ofSorted: sorted)))")
         }
     }
 

@@ -8,8 +8,9 @@ import ArgumentParser
 struct EgressgwBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "egressgw-bench",
-        abstract: "Measure egressgw's node networking, gateway daemon, CNI plugin and Kubernetes client operations on this machine.",
-        subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self, KubeInformerBenchmark.self, CNIBenchmark.self])
+        abstract: "Measure egressgw's node networking, gateway daemon, CNI plugin, Kubernetes client and operator on this machine.",
+        subcommands: [WireGuardPeersBenchmark.self, GatewayBenchmark.self, KubeInformerBenchmark.self, CNIBenchmark.self,
+                      OperatorBenchmark.self])
 }
 
 // As in egressgw's main: `AsyncParsableCommand.main()` refuses to run on Linux without an availability

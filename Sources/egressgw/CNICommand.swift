@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNIManager
 import CNIPlugin
+import Logging
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -13,13 +14,24 @@ struct CNICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cni",
         abstract: "The chained CNI plugin (executed by the container runtime as egressgw-cni).",
-        discussion: "Reads CNI_COMMAND and the other CNI_* variables; the network config comes on stdin."
+        discussion: """
+            Reads CNI_COMMAND and the other CNI_* variables; the network config comes on stdin. \
+            \(logLevelVariable)=debug logs how long each step of ADD and DEL took.
+            """
     )
+
+    /// The log level when the runtime runs the plugin: a runtime passes no arguments but hands its
+    /// own environment on, so this is how a node turns on the step timings.
+    static let logLevelVariable = "EGRESSGW_CNI_LOG_LEVEL"
 
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "egressgw.cni")
+        var logging = logging
+        if let level = ProcessInfo.processInfo.environment[Self.logLevelVariable].flatMap(Logger.Level.init(rawValue:)) {
+            logging.logLevel = level
+        }
+        let logger = logging.observability(label: "egressgw.cni").logger
         let plugin = EgressPlugin(logger: logger) { config in
             do throws(EgressManagerError) {
                 return try ManagerSocketClient(socketPath: config.managerSocket)

@@ -18,7 +18,7 @@ struct CNIIPAMCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "egressgw.cni-ipam")
+        let logger = logging.observability(label: "egressgw.cni-ipam").logger
         try await CNIInvocation(plugin: "egressgw-cni-ipam", version: BuildInfo.version, handler: EgressIPAM(), logger: logger)
             .answer(environment: ProcessInfo.processInfo.environment)
     }

@@ -61,15 +61,14 @@ struct CNIManagerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "egressgw.cni-manager")
+        let observability = logging.observability(label: "egressgw.cni-manager")
+        let logger = observability.logger
         let environment = ProcessInfo.processInfo.environment
         guard let node = nodeName ?? environment["MY_NODE_NAME"], !node.isEmpty else {
             throw ValidationError("--node-name or MY_NODE_NAME is required")
         }
         let namespace = podNamespace ?? environment["MY_POD_NAMESPACE"] ?? "kube-system"
         let cidrs = try ExceptionCIDRs.parse(exceptionCidrs)
-        let metrics = MetricsRegistry()
-        metrics.bootstrapMetricsSystem()
         let readiness = Readiness()
 
         if installPlugin {
@@ -96,7 +95,7 @@ struct CNIManagerCommand: AsyncParsableCommand {
             logger: logger, onListening: { readiness.markReady("api") })
         var services: [any Service] = [server, conflists, taints]
         if metricsBindPort > 0 {
-            services.append(OperationalServer(port: metricsBindPort, metrics: metrics, readiness: readiness, logger: logger))
+            services.append(OperationalServer(port: metricsBindPort, metrics: observability.metrics, readiness: readiness, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

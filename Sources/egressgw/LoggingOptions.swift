@@ -15,6 +15,12 @@ struct LoggingOptions: ParsableArguments {
         LoggingSystem.bootstrap(format: logFormat, level: logLevel)
         return Logger(label: label)
     }
+
+    /// Logging with these options and the process's metrics registry, bootstrapped once for the
+    /// whole process; `label` names the returned logger.
+    func observability(label: String) -> ProcessObservability {
+        ProcessObservability.bootstrap(label: label, format: logFormat, level: logLevel)
+    }
 }
 
 extension LogFormat: ExpressibleByArgument {}

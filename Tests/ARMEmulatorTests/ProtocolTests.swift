@@ -159,4 +159,53 @@ import Testing
             #expect(arm.emulator.requestLog.first?.description == "PUT \(lbPath) → 201")
         }
     }
+
+    @Test func operationsCanBeAnnouncedByLocationAlone() async throws {
+        try await Harness.with({
+            $0.operationPolls = 2
+            $0.operationStyle = .location
+        }) { arm in
+            let accepted = try await arm.put(lbPath, Harness.loadBalancer())
+            #expect(accepted.status == 202 && accepted.json == nil, "\(accepted)")
+            #expect(accepted.headers["Azure-AsyncOperation"] == nil)
+            let location = try #require(accepted.headers["Location"])
+            #expect(location.contains("/operationResults/"))
+            #expect(try await arm.request(.get, location, api: nil).status == 202)
+            let done = try await arm.request(.get, location, api: nil)
+            #expect(done.status == 200 && done["properties", "provisioningState"]?.stringValue == "Succeeded", "\(done)")
+            let deleting = try await arm.delete(lbPath)
+            #expect(deleting.status == 202 && deleting.headers["Azure-AsyncOperation"] == nil && deleting.headers["Location"] != nil)
+        }
+    }
+
+    @Test func faultsImitateWhatIsNotARM() async throws {
+        try await Harness.with { arm in
+            arm.emulator.enqueue(.unavailable(retryAfterSeconds: 3))
+            let unavailable = try await arm.get(Harness.scaleSetPath, api: Harness.compute)
+            #expect(unavailable.status == 503 && unavailable.errorCode == "ServerBusy" && unavailable.headers["Retry-After"] == "3")
+
+            let whole = try await arm.client.execute(HTTPRequest(url: arm.url + Harness.scaleSetPath + "?api-version=\(Harness.compute)"))
+            arm.emulator.enqueue(.truncateBody)
+            let cut = try await arm.client.execute(HTTPRequest(url: arm.url + Harness.scaleSetPath + "?api-version=\(Harness.compute)"))
+            #expect(cut.status == 200 && ARMValue(json: cut.body) == nil)
+            #expect(cut.body.count == whole.body.count / 2 && !cut.body.isEmpty)
+
+            arm.emulator.enqueue(.foreignAnswer(status: 200, contentType: "text/html", body: "<html>proxy</html>"))
+            let foreign = try await arm.client.execute(HTTPRequest(url: arm.url + Harness.scaleSetPath + "?api-version=\(Harness.compute)"))
+            #expect(foreign.status == 200 && foreign.headers["Content-Type"] == "text/html")
+            #expect(String(decoding: foreign.body, as: UTF8.self) == "<html>proxy</html>")
+        }
+    }
+
+    @Test func theRequestLogKeepsWriteBodiesAndIfMatch() async throws {
+        try await Harness.with { arm in
+            let created = try await arm.put(lbPath, Harness.loadBalancer())
+            let etag = try #require(created["etag"]?.stringValue)
+            try await arm.put(lbPath, Harness.loadBalancer(), headers: [("If-Match", etag)])
+            let writes = arm.emulator.requestLog.filter(\.isWrite)
+            #expect(writes.map(\.ifMatch) == [nil, etag])
+            #expect(writes.last?.body == Harness.loadBalancer())
+            #expect(arm.emulator.requestLog.filter { !$0.isWrite }.allSatisfy { $0.body == nil })
+        }
+    }
 }

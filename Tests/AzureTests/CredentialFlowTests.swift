@@ -27,6 +27,7 @@ struct CredentialFlowTests {
         let authority: TokenAuthority
         let aad: AADEmulator
         let aadURL: String
+        let imds: IMDSEmulator
         let imdsURL: String
         let logs: LogCapture
 
@@ -67,7 +68,7 @@ struct CredentialFlowTests {
         let logs = LogCapture()
         do {
             try await EmulatedFabric.with(authority: authority) { fabric in
-                try await body(Cloud(fabric: fabric, authority: authority, aad: aad, aadURL: aadServer.url, imdsURL: imdsServer.url,
+                try await body(Cloud(fabric: fabric, authority: authority, aad: aad, aadURL: aadServer.url, imds: imds, imdsURL: imdsServer.url,
                                      logs: logs))
             }
         } catch {
@@ -119,7 +120,7 @@ struct CredentialFlowTests {
         }
     }
 
-    @Test("managed identity through IMDS: system-assigned, user-assigned by client ID and by resource ID")
+    @Test("managed identity through IMDS: system-assigned, user-assigned by client ID and by resource ID; tokens reused")
     func managedIdentity() async throws {
         try await Self.with { cloud in
             for (identity, subject) in [("", "system-client"), ("user-client", "user-client"), (Self.userAssignedID, "user-client")] {
@@ -128,9 +129,13 @@ struct CredentialFlowTests {
                 config.userAssignedIdentityID = identity
                 let credential = try config.credential(environment: cloud.environment, http: try HTTPClientFactory.plain(),
                                                        imds: try cloud.imdsClient())
-                #expect(try await cloud.arm(credential).virtualMachines(resourceGroup: EmulatedFabric.group).count == 1)
+                let arm = try cloud.arm(credential)
+                #expect(try await arm.virtualMachines(resourceGroup: EmulatedFabric.group).count == 1)
+                #expect(try await arm.virtualMachine(resourceGroup: EmulatedFabric.group, name: EmulatedFabric.vmName).name != nil)
                 #expect(try await cloud.subject(of: credential) == subject)
             }
+            // One token request per identity, however many ARM calls it served.
+            #expect(cloud.imds.requestLog == Array(repeating: "GET /metadata/identity/oauth2/token → 200", count: 3))
             var unknown = cloud.config()
             unknown.useManagedIdentityExtension = true
             unknown.userAssignedIdentityID = "not-assigned-to-this-vm"
@@ -180,7 +185,7 @@ struct CredentialFlowTests {
         return (document.pemString, document.derBytes, key.pemRepresentation)
     }
 
-    @Test("service-principal certificate: AAD verifies the assertion's RS256 signature with the registered certificate")
+    @Test("service-principal certificate: AAD verifies the assertion's RS256 signature with the registered certificate; a key of another certificate is refused locally")
     func clientCertificate() async throws {
         let registered = try Self.certificate()
         let good = try temporaryFile(registered.pem + "\n" + registered.keyPEM + "\n")
@@ -197,13 +202,14 @@ struct CredentialFlowTests {
             #expect(try await cloud.arm(credential).virtualMachines(resourceGroup: EmulatedFabric.group).count == 1)
             #expect(try await cloud.subject(of: credential) == Self.appID)
 
+            // A key that does not belong to the certificate is caught before AAD sees a signature it would refuse
+            // (the AAD emulator's own tests send it such a forged assertion).
             config.aadClientCertPath = wrongKey
-            let forged = try config.credential(environment: cloud.environment, http: try HTTPClientFactory.plain(), imds: try cloud.imdsClient())
-            let error = await #expect(throws: Azure.ARMError.self) {
-                try await cloud.arm(forged).virtualMachines(resourceGroup: EmulatedFabric.group)
+            let error = #expect(throws: CredentialError.self) {
+                try config.credential(environment: cloud.environment, http: try HTTPClientFactory.plain(), imds: try cloud.imdsClient())
             }
-            #expect("\(error!)".contains("invalid signature"))
-            #expect(cloud.aad.requestLog.map { $0.hasSuffix("→ 200") } == [true, false])
+            #expect("\(error!)" == "client certificate \(wrongKey): no certificate matches the private key")
+            #expect(cloud.aad.requestLog == ["\(Self.tenant) \(Self.appID) → 200"])
         }
     }
 

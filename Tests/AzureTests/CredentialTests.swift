@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import X509
 import _CryptoExtras
+import TestSupport
 @testable import Azure
 
 @Suite("Credentials")

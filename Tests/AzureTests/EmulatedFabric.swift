@@ -97,11 +97,11 @@ struct EmulatedFabric: Sendable {
 
     /// A client with fast retries. `pollInterval` is what the client waits between polls when ARM sends no
     /// `Retry-After`.
-    func client(credential: any TokenCredential = FixedCredential(), retries: Int = 3, pollInterval: Duration = .milliseconds(1),
-                logger: Logger = Logger(label: "test")) throws -> ARMClient
+    func client(credential: any TokenCredential = FixedCredential(), retries: Int = 3, backoff: Backoff? = nil,
+                pollInterval: Duration = .milliseconds(1), logger: Logger = Logger(label: "test")) throws -> ARMClient
     {
         let configuration = ARMClient.Configuration(
-            subscriptionID: Self.subscription, backoff: .quick(retries: retries), userAgent: "egressgw-test",
+            subscriptionID: Self.subscription, backoff: backoff ?? .quick(retries: retries), userAgent: "egressgw-test",
             pollInterval: pollInterval, operationTimeout: .seconds(7200))
         return ARMClient(environment: environment(), credential: credential, http: try HTTPClientFactory.plain(),
                          configuration: configuration, logger: logger)

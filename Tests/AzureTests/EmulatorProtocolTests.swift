@@ -76,6 +76,7 @@ struct EmulatorProtocolTests {
             }
             #expect(method == "PUT" && url.contains(Self.lbID))
             #expect(status == "Failed" && code == "InternalServerError" && message.contains("failed in the emulated fabric"))
+            #expect(message.hasSuffix("(InjectedFault: Fault injection failed this operation.)"))
             #expect("\(error!)".contains("operation Failed: InternalServerError"))
 
             fabric.emulator.enqueue(.failOperation, for: .writes)
@@ -83,6 +84,7 @@ struct EmulatorProtocolTests {
                 try await arm.deleteLoadBalancer(resourceGroup: Self.group, name: Self.lbName)
             }
             #expect(deletion?.code == "InternalServerError")
+            #expect("\(deletion!)".contains("InjectedFault"))
             guard case .operationFailed = deletion else { Issue.record("\(String(describing: deletion))"); return }
         }
     }
@@ -120,6 +122,17 @@ struct EmulatorProtocolTests {
             let error = await #expect(throws: Azure.ARMError.self) { try await impatient.loadBalancer(resourceGroup: Self.group, name: Self.lbName) }
             #expect(error?.code == "InternalServerError")
             #expect("\(error!)".contains("500 InternalServerError"))
+        }
+    }
+
+    /// The computed backoff is an hour: finishing at all proves the client waited as the 503's `Retry-After: 0` said.
+    @Test("a 503's Retry-After paces the retry instead of the computed backoff", .timeLimit(.minutes(1)))
+    func retryAfterOn503() async throws {
+        try await EmulatedFabric.with { fabric in
+            let arm = try fabric.client(backoff: Backoff(initial: .seconds(3600), maximum: .seconds(3600), jitter: 0, retries: 2))
+            fabric.emulator.enqueue(.unavailable(retryAfterSeconds: 0), for: .reads, count: 2)
+            #expect(try await arm.virtualMachines(resourceGroup: Self.group).count == 1)
+            #expect(fabric.emulator.requestLog.map(\.status) == [503, 503, 200])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Azure
 
 @Suite("ARM models and typed operations")

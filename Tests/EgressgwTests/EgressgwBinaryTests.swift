@@ -9,8 +9,10 @@ struct Run {
 }
 
 /// Runs the `egressgw` binary built next to this test bundle (or a symlink to it), with exactly the
-/// given environment variables, no standard input, and the current PATH unless `environment` sets one.
-func run(_ executable: String = Binary.path, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Run {
+/// given environment variables, `input` (or nothing) on standard input, and the current PATH unless
+/// `environment` sets one.
+func run(_ executable: String = Binary.path, _ arguments: [String] = [], environment: [String: String] = [:],
+         input: String? = nil) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -21,8 +23,13 @@ func run(_ executable: String = Binary.path, _ arguments: [String] = [], environ
     let error = Pipe()
     process.standardOutput = output
     process.standardError = error
-    process.standardInput = FileHandle.nullDevice
+    let standardInput = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : standardInput
     try process.run()
+    if let input {
+        standardInput.fileHandleForWriting.write(Data(input.utf8))
+        try standardInput.fileHandleForWriting.close()
+    }
     let stdout = output.fileHandleForReading.readDataToEndOfFile()
     let stderr = error.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -120,6 +127,28 @@ struct EgressgwBinaryTests {
         #expect(fields["code"] as? Int == 4)
         #expect((fields["msg"] as? String)?.contains("CNI_NETNS") == true)
         #expect(result.stderr.contains("\"containerID\":\"c0ffee\""), "the refusal is logged on stderr")
+    }
+
+    @Test("EGRESSGW_CNI_LOG_LEVEL=debug makes the plugin log how long each step of DEL took; by default it does not")
+    func stepTimings() throws {
+        let config = #"{"cniVersion":"1.0.0","name":"n","type":"egressgw-cni","managerSocket":"/nonexistent/egw/cni.sock"}"#
+        let environment = ["CNI_COMMAND": "DEL", "CNI_CONTAINERID": "c0ffee0123", "CNI_NETNS": "/nonexistent/netns",
+                           "CNI_IFNAME": "eth0", "CNI_PATH": "/nonexistent/cni/bin",
+                           "CNI_ARGS": "K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0"]
+        func steps(_ result: Run) -> [String] {
+            result.stderr.split(separator: "\n").compactMap { line in
+                let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                guard let step = record?["step"] as? String, (record?["ms"] as? String).flatMap(Double.init) != nil else { return nil }
+                return step
+            }
+        }
+        let plain = try run(Binary.path, ["cni"], environment: environment, input: config)
+        #expect(plain.status == 0)
+        #expect(steps(plain).isEmpty, "\(plain.stderr)")
+        let timed = try run(Binary.path, ["cni"], environment: environment.merging(["EGRESSGW_CNI_LOG_LEVEL": "debug"]) { $1 },
+                            input: config)
+        #expect(timed.status == 0)
+        #expect(steps(timed) == ["leftover temporary link", "delete wg0", "IPAM", "cni-manager nic del"], "\(timed.stderr)")
     }
 
     @Test("without CNI_COMMAND the plugin prints usage on stderr and exits 0")

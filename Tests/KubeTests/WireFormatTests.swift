@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Kube
 import Testing
+import TestSupport
 
 @Suite("wire format")
 struct WireFormatTests {
@@ -45,7 +46,7 @@ struct WireFormatTests {
             #expect(seen[0].headers["content-type"] == "application/json")
             #expect(seen[1].headers["content-type"] == "application/json-patch+json")
             #expect(try JSONValue(json: Data(seen[1].body.utf8)) == [["op": "replace", "path": "/data/a", "value": "2"]])
-            #expect(seen[2].query.map { "\($0.0)=\($0.1)" }
+            #expect(seen[2].queryItems.map { "\($0.0)=\($0.1)" }
                 == ["labelSelector=app in (gw, db),!legacy", "limit=2", "continue=a+b/c="])
             #expect(seen[2].body.isEmpty && seen[2].headers["content-type"] == nil)
             #expect(try JSONValue(json: Data(seen[3].body.utf8))["propagationPolicy"] == "Foreground")
@@ -84,7 +85,7 @@ struct WireFormatTests {
             #expect(names == ["m"])
             #expect(error?.description.contains("unknown event type \"SURPRISE\"") == true)
             #expect(error?.description.contains("\(url)/api/v1/namespaces/ns/configmaps?watch=true") == true)
-            #expect(requests().first?.query.map { "\($0.0)=\($0.1)" }
+            #expect(requests().first?.queryItems.map { "\($0.0)=\($0.1)" }
                 == ["watch=true", "resourceVersion=4", "allowWatchBookmarks=true", "timeoutSeconds=60"])
         }
     }

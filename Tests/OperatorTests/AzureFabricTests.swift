@@ -107,9 +107,7 @@ struct AzureFabricTests {
             emulator.clearRequestLog()
             let successes = try await harness.events(about: "gw1").first {
                 $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
-            var touched = lbConfiguration
-            touched.metadata.annotations["touch"] = "1"
-            _ = try await harness.lbConfigurations().update(touched)
+            try await harness.update(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
             _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] == "1" }
             try await waitUntil { (try await harness.events(about: "gw1").first {
                 $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes

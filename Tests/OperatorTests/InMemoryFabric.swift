@@ -144,6 +144,19 @@ final class InMemoryFabric: GatewayFabric {
         state.withLock { $0.writes.append("DELETE publicIP \(name)") }
     }
 
+    // VM pools are tested on the ARMEmulator only: here they have no NICs.
+    func gatewayNetworkInterfaces(nodepoolName: String) async throws -> [GatewayNetworkInterface] { [] }
+
+    func putGatewayNetworkInterface(_ nic: GatewayNetworkInterface) async throws -> GatewayNetworkInterface {
+        throw OperatorError.fabric("nic(\(nic.id)) not found")
+    }
+
+    func publicIPAddress(name: String) async throws -> PublicIPAddressSummary? { nil }
+
+    func createPublicIPAddress(name: String, prefixID: String) async throws -> PublicIPAddressSummary {
+        throw OperatorError.fabric("public IP \(name): not supported by the in-memory fabric")
+    }
+
     func scaleSets() async throws -> [ScaleSetSummary] { state.withLock { $0.scaleSets } }
     func virtualMachines() async throws -> [VirtualMachineSummary] { state.withLock { $0.virtualMachines } }
 

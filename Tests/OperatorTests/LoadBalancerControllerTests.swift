@@ -52,9 +52,7 @@ struct LoadBalancerControllerTests {
             let successes = try await harness.events(about: "gw1").first {
                 $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
             // An edit that changes nothing the LB depends on makes the controllers run again.
-            var lbConfiguration = try await harness.lbConfigurations().get("gw1")
-            lbConfiguration.metadata.annotations["touch"] = "1"
-            _ = try await harness.lbConfigurations().update(lbConfiguration)
+            try await harness.update(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
             _ = try await harness.eventually(harness.lbConfigurations(), "gw1") {
                 $0.metadata.annotations["touch"] == "1"
             }

@@ -87,6 +87,21 @@ struct OperatorHarness: Sendable {
         }
     }
 
+    /// Changes the object `name` with `change`, again from a fresh read when the operator wrote it in between.
+    func update<Object: APIObject>(_ api: ResourceClient<Object>, _ name: String,
+                                   _ change: @Sendable (inout Object) -> Void) async throws {
+        while true {
+            var object = try await api.get(name)
+            change(&object)
+            do {
+                _ = try await api.update(object)
+                return
+            } catch .conflict {
+                continue
+            }
+        }
+    }
+
     /// Waits until the object `name` is gone.
     func eventuallyGone<Object: APIObject>(_ api: ResourceClient<Object>, _ name: String) async throws {
         while true {

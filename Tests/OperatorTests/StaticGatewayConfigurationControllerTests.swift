@@ -84,9 +84,9 @@ struct StaticGatewayConfigurationControllerTests {
                 gatewayVmssProfile: profile,
                 publicIpPrefixId: "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p")))
             _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.spec.gatewayVmssProfile == profile }
-            var current = try await harness.sgcs().get("gw1")
-            current.spec = StaticGatewayConfigurationSpec(gatewayNodepoolName: "testgw1", provisionPublicIps: false)
-            _ = try await harness.sgcs().update(current)
+            try await harness.update(harness.sgcs(), "gw1") {
+                $0.spec = StaticGatewayConfigurationSpec(gatewayNodepoolName: "testgw1", provisionPublicIps: false)
+            }
             let lb = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.spec.gatewayNodepoolName == "testgw1" }
             #expect(lb.spec.gatewayVmssProfile.isEmpty)
             #expect(!lb.spec.provisionPublicIps)
@@ -124,9 +124,7 @@ struct StaticGatewayConfigurationControllerTests {
             #expect(warning.type == "Warning")
             await #expect(throws: KubeError.self) { try await harness.lbConfigurations().get("bad") }
 
-            var fixed = sgc
-            fixed.spec.gatewayNodepoolName = "testgw"
-            _ = try await harness.sgcs().update(fixed)
+            try await harness.update(harness.sgcs(), "bad") { $0.spec.gatewayNodepoolName = "testgw" }
             _ = try await harness.eventually(harness.lbConfigurations(), "bad") { _ in true }
         }
     }

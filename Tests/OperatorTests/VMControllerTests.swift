@@ -51,6 +51,31 @@ struct VMControllerTests {
         }
     }
 
+    /// One pool named two ways. Comparing the specs as written (not the resolved pools) made each
+    /// configuration's pass remove the other's ipconfig, and the two flipped for ever.
+    @Test("an SGC naming the pool by gatewayNodepoolName and one naming its VMSS keep each other's ipconfigs")
+    func samePoolNamedTwoWays() async throws {
+        let fabric = Self.fabric(instances: 1)
+        try await OperatorHarness.run(fabric: fabric) { harness in
+            _ = try await harness.sgcs().create(sgc("by-pool", spec: .init(gatewayNodepoolName: "gwpool")))
+            _ = try await harness.sgcs().create(sgc("by-vmss", spec: .init(gatewayVmssProfile: GatewayVmssProfile(
+                vmssResourceGroup: "rg", vmssName: "gw-vmss", publicIpPrefixSize: 31))))
+            for name in ["by-pool", "by-vmss"] {
+                _ = try await harness.eventually(harness.sgcs(), name) { $0.status.readyCondition?.status == .true }
+            }
+            var names: Set<String> = []
+            for name in ["by-pool", "by-vmss"] {
+                let uid = try await harness.vmConfigurations().get(name).metadata.uid
+                names.insert(EgressGateway.managedResourceName(gatewayVMConfigurationUID: uid))
+            }
+            let model = try #require(try await fabric.scaleSetInterfaces(resourceGroup: "rg", name: "gw-vmss"))
+            #expect(Set(model[0].ipConfigurations.map(\.name)).isSuperset(of: names))
+            for instance in try await fabric.scaleSetInstances(resourceGroup: "rg", name: "gw-vmss") {
+                #expect(Set(instance.interfaces[0].ipConfigurations.map(\.name)).isSuperset(of: names))
+            }
+        }
+    }
+
     @Test("private mode: egressIpPrefix is the secondary IPs in numeric order, one profile per node")
     func privateMode() async throws {
         let fabric = Self.fabric(instances: 3)
@@ -77,9 +102,7 @@ struct VMControllerTests {
                 for index in state.scaleSets.indices { state.scaleSets[index].tags["aks-managed-gatewayIPPrefixSize"] = "30" }
             }
             // Any change of the VM configuration makes it look again.
-            var vm = try await harness.vmConfigurations().get("gw1")
-            vm.metadata.annotations["touch"] = "1"
-            _ = try await harness.vmConfigurations().update(vm)
+            try await harness.update(harness.vmConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
             let stuck = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .false }
             #expect(stuck.status.readyCondition?.reason == "WaitingForGatewayIPs")
             #expect(stuck.status.readyCondition?.message.contains("has length 31 but the pool requires 30") == true)

@@ -66,6 +66,9 @@ struct AzureFabricTests {
                     #expect(document[path: "compute", "osProfile", "computerName"]?.stringValue == node.name)
                     #expect(document[path: "compute", "vmScaleSetName"]?.stringValue == azure.cloud.scaleSet(of: node))
                     #expect(document[path: "compute", "resourceGroupName"]?.stringValue == SandboxCloud.resourceGroup)
+                    // The daemon's applyToNode reads the pool from the tag string.
+                    #expect(document[path: "compute", "tags"]?.stringValue?.split(separator: ";")
+                        .contains("aks-managed-poolName:\(azure.cloud.pool(of: node))") == true)
                     let address = document[path: "network", "interface"]?.arrayValue?.first?[path: "ipv4", "ipAddress"]?.arrayValue?.first
                     #expect(address?["privateIpAddress"]?.stringValue == node.primaryIP.description)
                     // The daemon also needs the load-balancer document to answer before it starts.

@@ -184,9 +184,8 @@ public struct ARMClient: Sendable {
     }
 
     private func operationFailure(method: String, url: String, state: String, document: AzureJSON) -> ARMError {
-        let error = document["error"] ?? document["properties"]?["error"]
-        return .operationFailed(method: method, url: url, status: state, code: error?["code"]?.stringValue ?? "",
-                                message: error?["message"]?.stringValue ?? "")
+        let (code, message) = errorCodeAndMessage(document["error"] ?? document["properties"]?["error"])
+        return .operationFailed(method: method, url: url, status: state, code: code, message: message ?? "")
     }
 
     // MARK: - One request, with retries and throttling
@@ -215,6 +214,9 @@ public struct ARMClient: Sendable {
             let outcome: Result<HTTPResponse, HTTPClientError>
             do { outcome = .success(try await http.execute(request)) } catch { outcome = .failure(error) }
             let failure: ARMError
+            // A Retry-After on a retried status (503 ServerBusy) is the server's own pacing: it replaces the computed
+            // backoff, within the backoff's maximum so one answer cannot stall a caller for long.
+            var serverDelay: Duration?
             switch outcome {
             case .success(let response):
                 logger.debug("ARM request", metadata: ["method": "\(method)", "url": "\(url)", "status": "\(response.status)"])
@@ -235,6 +237,7 @@ public struct ARMClient: Sendable {
                     throw .throttled(method: method, url: url, retryAfter: retryAfter)
                 }
                 guard Self.retriedStatuses.contains(response.status) else { throw failure }
+                serverDelay = parseRetryAfter(response.headers["Retry-After"]).map { min($0, configuration.backoff.maximum) }
                 if attempt > configuration.backoff.retries,
                     let retryAfter = parseRetryAfter(response.headers["Retry-After"]),
                     case .response(_, _, let status, let code, let message) = failure
@@ -247,7 +250,7 @@ public struct ARMClient: Sendable {
                 if case .cancelled = error { throw failure }
             }
             guard attempt <= configuration.backoff.retries else { throw failure }
-            do { try await Task.sleep(for: configuration.backoff.delay(beforeRetry: attempt)) } catch { throw failure }
+            do { try await Task.sleep(for: serverDelay ?? configuration.backoff.delay(beforeRetry: attempt)) } catch { throw failure }
         }
     }
 

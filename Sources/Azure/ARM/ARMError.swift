@@ -75,16 +75,23 @@ public enum ARMError: Error, Sendable, CustomStringConvertible {
 /// Reads ARM's error envelope; tolerates bodies that are not JSON (gateways answer HTML).
 func armError(method: String, url: String, status: Int, body: [UInt8]) -> ARMError {
     let envelope = try? AzureJSON(parsing: body)
-    let error = envelope?["error"] ?? envelope
+    let (code, message) = errorCodeAndMessage(envelope?["error"] ?? envelope)
+    let text = message ?? String(decoding: body.prefix(512), as: UTF8.self)
+    if status == 412 { return .preconditionFailed(method: method, url: url, code: code, message: text) }
+    return .response(method: method, url: url, status: status, code: code, message: text)
+}
+
+/// The code and message of an ARM error object, with its `details` (the resource provider's own reasons, which
+/// often say more than the outer message) appended as `(code: message; ...)`.
+func errorCodeAndMessage(_ error: AzureJSON?) -> (code: String, message: String?) {
     let code = error?["code"]?.stringValue ?? ""
-    var message = error?["message"]?.stringValue ?? String(decoding: body.prefix(512), as: UTF8.self)
+    var message = error?["message"]?.stringValue
     if let details = error?["details"]?.arrayValue, !details.isEmpty {
         let inner = details.compactMap { detail -> String? in
             guard let code = detail["code"]?.stringValue else { return nil }
             return "\(code): \(detail["message"]?.stringValue ?? "")"
         }
-        if !inner.isEmpty { message += " (" + inner.joined(separator: "; ") + ")" }
+        if !inner.isEmpty { message = (message ?? "") + " (" + inner.joined(separator: "; ") + ")" }
     }
-    if status == 412 { return .preconditionFailed(method: method, url: url, code: code, message: message) }
-    return .response(method: method, url: url, status: status, code: code, message: message)
+    return (code, message)
 }

@@ -111,7 +111,8 @@ public struct CloudConfig: Sendable, Equatable {
         return config
     }
 
-    /// The checks of the Go operator, in its order and with its messages, plus one: an unknown `cloud` is an error.
+    /// The checks of the Go operator, in its order and with its messages, plus two: an unknown `cloud` is an error,
+    /// and a service principal may have a certificate instead of a secret.
     public func validate() throws(CloudConfigError) {
         func require(_ value: String, _ message: String) throws(CloudConfigError) {
             if value.isEmpty { throw .validation(message) }
@@ -128,7 +129,9 @@ public struct CloudConfig: Sendable, Equatable {
             if !userAssignedIdentityID.isEmpty {
                 throw .validation("useManagedIdentityExtension needs to be true when userAssignedIdentityID is provided")
             }
-            if aadClientId.isEmpty || aadClientSecret.isEmpty {
+            // The Go check demands a secret even with a certificate, and its credential order then picks the secret:
+            // a certificate could never be used. A certificate path stands in for the secret here.
+            if aadClientId.isEmpty || (aadClientSecret.isEmpty && aadClientCertPath.isEmpty) {
                 throw .validation("AAD client ID or AAD client secret is empty")
             }
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPClient
+import SwiftASN1
 import X509
 import _CryptoExtras
 
@@ -8,43 +9,78 @@ import _CryptoExtras
 /// signed RS256 with the certificate's key, whose `x5t` header is the certificate's SHA-1 thumbprint so AAD knows
 /// which registered certificate to check it with.
 ///
-/// The file holds the certificate and its unencrypted RSA private key in PEM. PKCS#12 (`.pfx`) files, which the Go
-/// code also accepts, are rejected with a message that says how to convert them.
+/// The file is PEM (the certificate and its unencrypted private key) or PKCS#12 (`.pfx`, protected by
+/// `aadClientCertPassword`, see ``PKCS12``). The certificate used is the one whose public key matches the key, so a
+/// file that also carries the issuing chain works.
 public struct ClientCertificateCredential: TokenCredential {
     public let path: String
     private let endpoint: AADTokenEndpoint
     private let key: _RSA.Signing.PrivateKey
     private let thumbprint: String
 
-    public init(environment: AzureEnvironment, tenantID: String, clientID: String, certificatePath: String, http: HTTPClient)
-        throws(CredentialError)
+    public init(environment: AzureEnvironment, tenantID: String, clientID: String, certificatePath: String, password: String = "",
+                http: HTTPClient) throws(CredentialError)
     {
         path = certificatePath
         endpoint = AADTokenEndpoint(environment: environment, tenantID: tenantID, clientID: clientID, http: http)
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: certificatePath, encoding: .utf8)
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: certificatePath)))
         } catch {
-            throw .certificate(path: certificatePath, reason: "unreadable or not PEM text (PKCS#12 files must be converted: "
-                               + "openssl pkcs12 -in FILE.pfx -nodes -out FILE.pem)")
+            throw .certificate(path: certificatePath, reason: "unreadable: \((error as NSError).localizedDescription)")
         }
-        let blocks = pemBlocks(text)
-        guard let certificate = blocks.first(where: { $0.label == "CERTIFICATE" }) else {
-            throw .certificate(path: certificatePath, reason: "no CERTIFICATE block")
-        }
-        guard let keyBlock = blocks.first(where: { $0.label.hasSuffix("PRIVATE KEY") }) else {
-            throw .certificate(path: certificatePath, reason: "no PRIVATE KEY block")
-        }
-        guard keyBlock.label != "ENCRYPTED PRIVATE KEY" else {
-            throw .certificate(path: certificatePath, reason: "the private key is encrypted; store it unencrypted")
-        }
+        let certificates: [[UInt8]]
+        let keys: [_RSA.Signing.PrivateKey]
         do {
-            _ = try Certificate(derEncoded: certificate.der)
-            key = try _RSA.Signing.PrivateKey(pemRepresentation: keyBlock.pem)
+            let blocks = pemBlocks(String(decoding: bytes, as: UTF8.self))
+            if blocks.isEmpty {
+                // A DER file starts with a SEQUENCE tag; anything else was meant as PEM and has no block.
+                guard bytes.first == 0x30 else { throw CertificateFileError.reason("neither PEM (no -----BEGIN block) nor PKCS#12") }
+                let bundle = try PKCS12(derEncoded: bytes, password: password)
+                certificates = bundle.certificates
+                keys = try bundle.privateKeys.map { der throws(CertificateFileError) in
+                    do {
+                        return try _RSA.Signing.PrivateKey(pemRepresentation: PEMDocument(type: "PRIVATE KEY", derBytes: der).pemString)
+                    } catch {
+                        throw .reason("the private key is not an RSA key: \(error)")
+                    }
+                }
+            } else {
+                (certificates, keys) = try Self.readPEM(blocks)
+            }
+        } catch let error as PKCS12Error {
+            throw .certificate(path: certificatePath, reason: "\(error)")
+        } catch let error as CertificateFileError {
+            throw .certificate(path: certificatePath, reason: error.reason)
         } catch {
             throw .certificate(path: certificatePath, reason: "\(error)")
         }
-        thumbprint = base64URL(Insecure.SHA1.hash(data: certificate.der))
+        guard let key = keys.first else { throw .certificate(path: certificatePath, reason: "no private key") }
+        guard !certificates.isEmpty else { throw .certificate(path: certificatePath, reason: "no certificate") }
+        let matching = certificates.first { der in
+            guard let certificate = try? Certificate(derEncoded: der), let publicKey = _RSA.Signing.PublicKey(certificate.publicKey) else {
+                return false
+            }
+            return publicKey.derRepresentation == key.publicKey.derRepresentation
+        }
+        guard let certificate = matching else {
+            throw .certificate(path: certificatePath, reason: "no certificate matches the private key")
+        }
+        self.key = key
+        thumbprint = base64URL(Insecure.SHA1.hash(data: certificate))
+    }
+
+    /// The certificates and the one private key of a PEM file.
+    private static func readPEM(_ blocks: [PEMBlock]) throws(CertificateFileError) -> ([[UInt8]], [_RSA.Signing.PrivateKey]) {
+        let certificates = blocks.filter { $0.label == "CERTIFICATE" }.map(\.der)
+        guard !certificates.isEmpty else { throw .reason("no CERTIFICATE block") }
+        guard let keyBlock = blocks.first(where: { $0.label.hasSuffix("PRIVATE KEY") }) else { throw .reason("no PRIVATE KEY block") }
+        guard keyBlock.label != "ENCRYPTED PRIVATE KEY" else { throw .reason("the private key is encrypted; store it unencrypted") }
+        do {
+            return (certificates, [try _RSA.Signing.PrivateKey(pemRepresentation: keyBlock.pem)])
+        } catch {
+            throw .reason("\(error)")
+        }
     }
 
     public func token() async throws(CredentialError) -> AccessToken {
@@ -74,6 +110,12 @@ public struct ClientCertificateCredential: TokenCredential {
     }
 
     public var description: String { "service principal \(endpoint.clientID) (certificate \(path))" }
+}
+
+/// Why a certificate file's content is unusable, before the path is attached.
+private struct CertificateFileError: Error {
+    var reason: String
+    static func reason(_ text: String) -> Self { Self(reason: text) }
 }
 
 func base64URL(_ bytes: some Sequence<UInt8>) -> String {

@@ -33,7 +33,8 @@ extension CloudConfig {
             source = ClientSecretCredential(environment: cloud, tenantID: tenant, clientID: aadClientId, secret: secret, http: http)
         } else if !aadClientCertPath.isEmpty {
             source = try ClientCertificateCredential(
-                environment: cloud, tenantID: tenant, clientID: aadClientId, certificatePath: aadClientCertPath, http: http)
+                environment: cloud, tenantID: tenant, clientID: aadClientId, certificatePath: aadClientCertPath,
+                password: aadClientCertPassword, http: http)
         } else {
             throw .notConfigured("set useManagedIdentityExtension, aadClientSecret, aadClientCertPath or AZURE_FEDERATED_TOKEN_FILE")
         }

@@ -1,40 +1,57 @@
 import Foundation
-import Azure
 import Hummingbird
 import Logging
 import Synchronization
 
 /// A request as the scripted server received it.
-struct RecordedRequest: Sendable {
-    var method: String
-    var path: String
-    var query: [String: String]
+public struct RecordedRequest: Sendable {
+    public var method: String
+    public var path: String
+    /// Decoded query parameters, in order.
+    public var queryItems: [(String, String)]
     /// Lower-case names.
-    var headers: [String: String]
-    var body: String
+    public var headers: [String: String]
+    public var body: String
 
-    var json: [String: Any] {
+    /// Decoded query parameters by name; the last of repeated names wins.
+    public var query: [String: String] {
+        Dictionary(queryItems, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The body as a JSON object, or empty.
+    public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
     }
 }
 
 /// What the scripted server answers.
-struct ScriptedResponse: Sendable {
-    var status: Int
-    var headers: [String: String]
-    var body: String
+public struct ScriptedResponse: Sendable {
+    public var status: Int
+    /// Sent as they are; `Content-Type` is `application/json` unless set here.
+    public var headers: [String: String]
+    public var body: String
 
-    init(_ status: Int = 200, headers: [String: String] = [:], _ body: String = "") {
+    public init(_ status: Int = 200, headers: [String: String] = [:], _ body: String = "") {
         self.status = status
         self.headers = headers
         self.body = body
     }
+
+    public init(status: Int, contentType: String, body: String) {
+        self.init(status, headers: ["Content-Type": contentType], body)
+    }
+
+    public static func json(_ body: String, status: Int = 200) -> ScriptedResponse {
+        ScriptedResponse(status: status, contentType: "application/json", body: body)
+    }
 }
 
-/// An HTTP server on loopback that records every request and answers as the test scripts it, for protocol edge
-/// cases (throttling, long-running operations, paging) that a real service gives only occasionally.
-enum ScriptedServer {
-    static func run<T: Sendable>(
+/// An HTTP server on loopback that records every request and answers as the test scripts it, to check a client's
+/// wire format and its handling of answers a real service gives only occasionally or never (HTML pages, broken
+/// lines, throttling). Tests that can reach the emulators use those instead.
+public enum ScriptedServer {
+    /// Serves `answer` until `body` returns; `answer` also receives the server's base URL, for links it hands out.
+    public static func run<T: Sendable>(
         _ answer: @escaping @Sendable (_ request: RecordedRequest, _ url: String) -> ScriptedResponse,
         _ body: @escaping @Sendable (_ url: String, _ requests: @escaping @Sendable () -> [RecordedRequest]) async throws -> T
     ) async throws -> T {
@@ -46,9 +63,8 @@ enum ScriptedServer {
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
                 let body = try await request.body.collect(upTo: 1 << 20)
-                var query: [String: String] = [:]
-                for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-                let received = RecordedRequest(method: request.method.rawValue, path: request.uri.path, query: query,
+                let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+                let received = RecordedRequest(method: request.method.rawValue, path: request.uri.path, queryItems: query,
                                                headers: headers, body: String(buffer: body))
                 recorded.withLock { $0.append(received) }
                 let scripted = answer(received, baseURL.withLock { $0 })
@@ -82,37 +98,15 @@ enum ScriptedServer {
             return try await body(url, { recorded.withLock { $0 } })
         }
     }
-}
 
-struct ServerDidNotStart: Error {}
-
-/// A counter shared between a scripted answer and the test.
-final class Counter: Sendable {
-    private let value = Mutex(0)
-    /// Adds one and returns the new count.
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
-    var current: Int { value.withLock { $0 } }
-    func reset() { value.withLock { $0 = 0 } }
-}
-
-/// Backoff fast enough for tests (the policy's shape is what is under test, not its durations).
-extension Azure.Backoff {
-    static func quick(retries: Int) -> Self { Self(initial: .milliseconds(1), maximum: .milliseconds(5), jitter: 0, retries: retries) }
-}
-
-/// A local port nothing listens on: bound, then closed.
-func refusedPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    /// The same, for answers that need no base URL.
+    public static func run<T: Sendable>(
+        _ answer: @escaping @Sendable (_ request: RecordedRequest) -> ScriptedResponse,
+        _ body: @escaping @Sendable (_ url: String, _ requests: @escaping @Sendable () -> [RecordedRequest]) async throws -> T
+    ) async throws -> T {
+        try await run({ request, _ in answer(request) }, body)
     }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// The scripted server stopped before it listened.
+public struct ServerDidNotStart: Error {}
