@@ -223,7 +223,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "HTTPClient", metrics, serviceLifecycle]),
         // Azure and Operator only in the tests: the sandbox's Azure is checked with the clients that will use it.
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator",
-                                                        "Azure", "HTTPClient", "Operator", "EgressGatewayAPI", yams]),
+                                                        "Azure", "HTTPClient", "Operator", "EgressGatewayAPI", yams, logging]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
         .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
         .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),

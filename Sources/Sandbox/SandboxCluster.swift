@@ -154,6 +154,9 @@ public actor SandboxCluster {
         try await runner.restart(name, grace: grace)
     }
 
+    /// The load balancer's backends that pass their probes (`http://<node>:<port>/gw/<uid>`).
+    public func healthyBackends() async -> [String] { await fabric.healthyTargets.map(\.description).sorted() }
+
     /// What the echo server answers a pod: the source address the Internet saw, or the failure.
     public func fetchEcho(fromPod namespace: String, _ name: String, timeout: Int = 2) async throws(SandboxError) -> String {
         let pods = try controlPlane.adminClient().resource(Pod.self, namespace: namespace)
