@@ -8,7 +8,8 @@ import Testing
 struct NodeRunnerTests {
     private func withRunner(_ body: (SandboxLayout, NodeRunner, String) async throws -> Void) async throws {
         let state = "/tmp/egst-runner-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: state) }
+        // rm, not FileManager: the overlays' work directories are mode 000, which FileManager does not descend into.
+        defer { _ = try? NetworkNamespace.process.execute("/bin/rm", ["-rf", state]) }
         try await SandboxTestSupport.withTopology(workers: 1, gateways: 1) { layout in
             let runner = NodeRunner(stateDirectory: state)
             do {
