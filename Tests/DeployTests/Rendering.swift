@@ -52,36 +52,6 @@ enum Kubectl {
     }
 }
 
-extension JSONValue {
-    /// The JSON value of a YAML node by the YAML tags: a quoted `"false"` or `""` stays a string (Yams' Decodable
-    /// path would read it as a Bool or null).
-    init(yaml node: Yams.Node) {
-        switch node {
-        case .scalar(let scalar):
-            // Only plain scalars are resolved; quoted and block scalars are strings.
-            guard scalar.style == .plain || scalar.style == .any else {
-                self = .string(scalar.string)
-                return
-            }
-            if ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
-                self = .null
-            } else if let value = Bool.construct(from: scalar) {
-                self = .bool(value)
-            } else if let value = Int64(scalar.string) {
-                self = .integer(value)
-            } else if let value = Double.construct(from: scalar) {
-                self = .double(value)
-            } else {
-                self = .string(scalar.string)
-            }
-        case .mapping(let mapping):
-            self = .object(Dictionary(mapping.map { ($0.key.string ?? "", JSONValue(yaml: $0.value)) }, uniquingKeysWith: { first, _ in first }))
-        case .sequence(let sequence):
-            self = .array(sequence.map { JSONValue(yaml: $0) })
-        }
-    }
-}
-
 /// One rendered object, with the accessors the checks need.
 struct Manifest: CustomStringConvertible {
     let object: JSONValue
