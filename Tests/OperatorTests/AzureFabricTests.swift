@@ -17,19 +17,29 @@ struct AzureFabricTests {
     static let scaleSet = "aks-gwpool-12345678-vmss"
     static let cloud = CloudTarget(subscriptionID: subscription, resourceGroup: group, location: "eastus",
                                    vnetName: "aks-vnet", subnetName: "aks-subnet")
-    static let seed = """
-        subscription: \(subscription)
-        location: eastus
-        resourceGroups:
-          - name: \(group)
-            virtualNetworks:
-              - name: aks-vnet
-                addressPrefixes: [10.224.0.0/12]
-                subnets: [{name: aks-subnet, addressPrefix: 10.224.0.0/16}]
-            scaleSets:
-              - {name: aks-nodepool1-12345678-vmss, pool: nodepool1, subnet: aks-vnet/aks-subnet, instances: 1}
-              - {name: \(scaleSet), pool: gwpool, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}
-        """
+    /// The operator tests' ARM world: one subscription and node resource group with the AKS VNet, a worker scale
+    /// set, and the gateway pools given as seed lines (`scaleSets` entries, then optional `virtualMachines`).
+    static func seed(gatewayScaleSets: [String], virtualMachines: [String] = []) -> String {
+        let scaleSets = ["{name: aks-nodepool1-12345678-vmss, pool: nodepool1, subnet: aks-vnet/aks-subnet, instances: 1}"]
+            + gatewayScaleSets
+        return """
+            subscription: \(subscription)
+            location: eastus
+            resourceGroups:
+              - name: \(group)
+                virtualNetworks:
+                  - name: aks-vnet
+                    addressPrefixes: [10.224.0.0/12]
+                    subnets: [{name: aks-subnet, addressPrefix: 10.224.0.0/16}]
+                scaleSets:
+
+            """ + scaleSets.map { "      - \($0)\n" }.joined()
+            + (virtualMachines.isEmpty ? "" : "    virtualMachines:\n" + virtualMachines.map { "      - \($0)\n" }.joined())
+    }
+
+    static let seed = seed(gatewayScaleSets: [
+        "{name: \(scaleSet), pool: gwpool, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}",
+    ])
 
     /// A fixed token: the emulator here checks no tokens.
     struct FixedCredential: TokenCredential {

@@ -10,20 +10,10 @@ import Testing
 @Suite("Operator convergence under faults and restarts")
 struct ConvergenceTests {
     static let pools = ["gwpool": "aks-gwpool-12345678-vmss", "gwpoolb": "aks-gwpoolb-12345678-vmss"]
-    static let seed = """
-        subscription: \(AzureFabricTests.subscription)
-        location: eastus
-        resourceGroups:
-          - name: \(AzureFabricTests.group)
-            virtualNetworks:
-              - name: aks-vnet
-                addressPrefixes: [10.224.0.0/12]
-                subnets: [{name: aks-subnet, addressPrefix: 10.224.0.0/16}]
-            scaleSets:
-              - {name: aks-nodepool1-12345678-vmss, pool: nodepool1, subnet: aks-vnet/aks-subnet, instances: 1}
-              - {name: aks-gwpool-12345678-vmss, pool: gwpool, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}
-              - {name: aks-gwpoolb-12345678-vmss, pool: gwpoolb, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}
-        """
+    static let seed = AzureFabricTests.seed(gatewayScaleSets: [
+        "{name: aks-gwpool-12345678-vmss, pool: gwpool, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}",
+        "{name: aks-gwpoolb-12345678-vmss, pool: gwpoolb, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet, instances: 2}",
+    ])
 
     static func pool(of index: Int) -> String { index.isMultiple(of: 2) ? "gwpool" : "gwpoolb" }
 

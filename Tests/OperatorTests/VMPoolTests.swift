@@ -8,21 +8,10 @@ import Testing
 /// ARMEmulator. Each test would fail on the Go behaviour of spec §8.2 that it names.
 @Suite("VM-pool gateway NICs over ARM")
 struct VMPoolTests {
-    static let seed = """
-        subscription: \(AzureFabricTests.subscription)
-        location: eastus
-        resourceGroups:
-          - name: \(AzureFabricTests.group)
-            virtualNetworks:
-              - name: aks-vnet
-                addressPrefixes: [10.224.0.0/12]
-                subnets: [{name: aks-subnet, addressPrefix: 10.224.0.0/16}]
-            scaleSets:
-              - {name: aks-nodepool1-12345678-vmss, pool: nodepool1, subnet: aks-vnet/aks-subnet, instances: 1}
-            virtualMachines:
-              - {name: aks-gwvm-0, pool: gwvm, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet}
-              - {name: aks-gwvm-1, pool: gwvm, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet}
-        """
+    static let seed = AzureFabricTests.seed(gatewayScaleSets: [], virtualMachines: [
+        "{name: aks-gwvm-0, pool: gwvm, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet}",
+        "{name: aks-gwvm-1, pool: gwvm, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet}",
+    ])
     static let nics = ["aks-gwvm-0-nic", "aks-gwvm-1-nic"]
 
     static func nicID(_ name: String) -> ResourceID {
