@@ -164,7 +164,7 @@ let package = Package(
             ]
         ),
 
-        // Helpers shared by test targets (a scripted HTTP server); no module under Sources/ may depend on it.
+        // Helpers shared by test targets (a scripted HTTP server, child processes); no module under Sources/ may depend on it.
         .target(name: "TestSupport", dependencies: [hummingbird, logging], path: "Tests/TestSupport", exclude: ["README.md"]),
 
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink"]),
@@ -190,13 +190,13 @@ let package = Package(
         .testTarget(
             name: "ARMEmulatorTests",
             dependencies: [
-                "ARMEmulator", "HTTPClient", "KubeEmulator",
+                "ARMEmulator", "HTTPClient", "KubeEmulator", "TestSupport",
                 // A throwaway certificate whose key signs the client assertion the AAD emulator verifies.
                 .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", yams]),
+        .testTarget(name: "EgressGatewayAPITests", dependencies: ["EgressGatewayAPI", "Kube", "TestSupport", yams]),
         .testTarget(
             name: "GatewayDaemonTests",
             dependencies: [
@@ -225,8 +225,8 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Netlink", "Firewall", "Kube", "KubeEmulator", "ARMEmulator",
                                                         "Azure", "HTTPClient", "Operator", "EgressGatewayAPI", yams, logging]),
         // Renders deploy/ with kubectl and checks it against the egressgw binary built beside it.
-        .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", yams]),
-        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw"]),
+        .testTarget(name: "DeployTests", dependencies: ["egressgw", "Kube", "EgressGatewayAPI", "TestSupport", yams]),
+        .testTarget(name: "EgressgwTests", dependencies: ["Observability", "EgressGatewayAPI", "CNIPlugin", "egressgw", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import ARMEmulator
 import Crypto
 import Foundation
+import TestSupport
 import Testing
 @testable import Azure
 
@@ -11,19 +12,19 @@ struct PKCS12Tests {
     static let password = "pfx-p@ss wörd"
 
     /// A fresh directory with a key, its self-signed certificate and an unrelated CA certificate, in PEM.
-    static func material() throws -> URL {
+    static func material() async throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pkcs12-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
+        try await OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1",
                          "-subj", "/CN=egressgw-sp"], in: directory)
-        try OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1",
+        try await OpenSSL.run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1",
                          "-subj", "/CN=egressgw-ca"], in: directory)
         return directory
     }
 
-    static func export(_ directory: URL, password: String, options: [String] = []) throws -> String {
+    static func export(_ directory: URL, password: String, options: [String] = []) async throws -> String {
         let name = "sp-\(UUID().uuidString).pfx"
-        try OpenSSL.run(["pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-certfile", "ca.pem", "-out", name,
+        try await OpenSSL.run(["pkcs12", "-export", "-in", "cert.pem", "-inkey", "key.pem", "-certfile", "ca.pem", "-out", name,
                          "-passout", "pass:\(password)"] + options, in: directory)
         return directory.appendingPathComponent(name).path
     }
@@ -39,11 +40,11 @@ struct PKCS12Tests {
               [String](), ["-macalg", "sha512", "-keypbe", "AES-128-CBC", "-certpbe", "AES-192-CBC"],
               ["-macalg", "sha1", "-iter", "1000"],
           ])
-    func modern(options: [String]) throws {
-        let directory = try Self.material()
+    func modern(options: [String]) async throws {
+        let directory = try await Self.material()
         defer { try? FileManager.default.removeItem(at: directory) }
         for password in [Self.password, ""] {
-            let pfx = try Self.export(directory, password: password, options: options)
+            let pfx = try await Self.export(directory, password: password, options: options)
             let fromPFX = try credential(pfx, password: password)
             // The certificate chosen is the one matching the key, not the CA certificate that comes first in the file.
             let pem = try String(contentsOf: directory.appendingPathComponent("cert.pem"), encoding: .utf8)
@@ -57,9 +58,9 @@ struct PKCS12Tests {
 
     @Test("end to end: the AAD emulator accepts the assertion signed with the .pfx key; ARM accepts the token")
     func endToEnd() async throws {
-        let directory = try Self.material()
+        let directory = try await Self.material()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pfx = try Self.export(directory, password: Self.password)
+        let pfx = try await Self.export(directory, password: Self.password)
         let pem = try String(contentsOf: directory.appendingPathComponent("cert.pem"), encoding: .utf8)
         let der = try #require(pemBlocks(pem).first).der
         let authority = TokenAuthority()
@@ -90,10 +91,10 @@ struct PKCS12Tests {
     }
 
     @Test("a wrong password fails the integrity check, without echoing any password")
-    func wrongPassword() throws {
-        let directory = try Self.material()
+    func wrongPassword() async throws {
+        let directory = try await Self.material()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pfx = try Self.export(directory, password: Self.password)
+        let pfx = try await Self.export(directory, password: Self.password)
         let error = #expect(throws: CredentialError.self) { try credential(pfx, password: "not-the-password") }
         #expect("\(error!)".contains("client certificate \(pfx): PKCS#12 integrity check failed: wrong aadClientCertPassword"))
         #expect(!"\(error!)".contains("not-the-password") && !"\(error!)".contains(Self.password))
@@ -103,21 +104,21 @@ struct PKCS12Tests {
         (["-legacy"], "pbeWithSHAAnd40BitRC2-CBC (OID 1.2.840.113549.1.12.1.6)"),
         (["-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"], "pbeWithSHAAnd3-KeyTripleDES-CBC (OID 1.2.840.113549.1.12.1.3)"),
     ])
-    func legacy(options: [String], algorithm: String) throws {
-        let directory = try Self.material()
+    func legacy(options: [String], algorithm: String) async throws {
+        let directory = try await Self.material()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pfx = try Self.export(directory, password: Self.password, options: options)
+        let pfx = try await Self.export(directory, password: Self.password, options: options)
         let error = #expect(throws: CredentialError.self) { try credential(pfx, password: Self.password) }
         #expect("\(error!)".contains("legacy algorithm \(algorithm)"))
         #expect("\(error!)".contains("openssl pkcs12 -in FILE.pfx -nodes -out FILE.pem"))
     }
 
     @Test("a damaged file is an error, never a crash: every truncation, and a changed byte at many offsets")
-    func damaged() throws {
-        let directory = try Self.material()
+    func damaged() async throws {
+        let directory = try await Self.material()
         defer { try? FileManager.default.removeItem(at: directory) }
         // One iteration for the MAC and the encryption keeps a few hundred decodings quick.
-        let pfx = try Self.export(directory, password: Self.password, options: ["-noiter", "-nomaciter"])
+        let pfx = try await Self.export(directory, password: Self.password, options: ["-noiter", "-nomaciter"])
         let original = Array(try Data(contentsOf: URL(fileURLWithPath: pfx)))
         #expect(throws: Never.self) { try PKCS12(derEncoded: original, password: Self.password) }
         for length in 0..<original.count {
@@ -146,25 +147,18 @@ struct PKCS12Tests {
 
 /// The `openssl` command line tool.
 enum OpenSSL {
-    static let available = (try? run(["version"], in: FileManager.default.temporaryDirectory)) != nil
+    static let available = (try? ChildProcess.runBlocking("/usr/bin/env", ["openssl", "version"]))?.status == 0
 
     struct Failed: Error, CustomStringConvertible {
         var description: String
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failed(description: "openssl \(arguments.joined(separator: " ")): \(text)") }
-        return text
+    static func run(_ arguments: [String], in directory: URL) async throws -> String {
+        let result = try await ChildProcess.run("/usr/bin/env", ["openssl"] + arguments, directory: directory)
+        guard result.status == 0 else {
+            throw Failed(description: "openssl \(arguments.joined(separator: " ")): \(result.standardError)")
+        }
+        return result.standardOutput
     }
 }

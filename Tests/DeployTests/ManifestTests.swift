@@ -10,8 +10,8 @@ struct ManifestTests {
     static let clusterScoped: Set<String> = ["Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"]
 
     @Test(arguments: kustomizations)
-    func everythingLivesInTheNamespace(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func everythingLivesInTheNamespace(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         #expect(try manifests.one("Namespace", Self.namespace).name == Self.namespace)
         for manifest in manifests where !Self.clusterScoped.contains(manifest.kind) {
             #expect(manifest.namespace == Self.namespace, "\(manifest) is in \(manifest.namespace ?? "no namespace")")
@@ -19,16 +19,16 @@ struct ManifestTests {
     }
 
     @Test(arguments: kustomizations)
-    func theCRDsAreTheGeneratedOnes(_ kustomization: String) throws {
-        let rendered = try Kubectl.render(kustomization).all("CustomResourceDefinition")
+    func theCRDsAreTheGeneratedOnes(_ kustomization: String) async throws {
+        let rendered = try await Kubectl.render(kustomization).all("CustomResourceDefinition")
         #expect(Set(rendered.map(\.name)) == Set(CustomResourceDefinitions.all.map(\.metadata.name)))
     }
 
     /// Workloads run as ServiceAccounts that exist; every binding names an existing account and role; every account
     /// is bound.
     @Test(arguments: kustomizations)
-    func serviceAccountsMatchTheBindings(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func serviceAccountsMatchTheBindings(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         let accounts = Set(manifests.all("ServiceAccount").map(\.name))
         for workload in manifests where workload.podSpec != nil {
             let account = workload.podSpec?["serviceAccountName"]?.stringValue ?? "default"
@@ -55,8 +55,8 @@ struct ManifestTests {
     /// Probes hit the port the role serves health on (its health port, or the metrics port that also serves
     /// /healthz and /readyz); declared ports equal the flags; `$(VAR)` in arguments has an env entry.
     @Test(arguments: kustomizations)
-    func portsAndProbesMatchTheArguments(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func portsAndProbesMatchTheArguments(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         for workload in manifests where workload.podSpec != nil {
             for container in workload.containers {
                 let arguments = ContainerArguments(container)
@@ -87,8 +87,8 @@ struct ManifestTests {
 
     /// The load balancer probes the port the operator writes into Azure, and the drain fits in the grace period.
     @Test(arguments: kustomizations)
-    func theGatewayServesTheProbeTheOperatorConfigures(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func theGatewayServesTheProbeTheOperatorConfigures(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         let gateway = try manifests.one("DaemonSet", "egressgw-gateway")
         let operatorArguments = ContainerArguments(try #require(try manifests.one("Deployment", "egressgw-operator").containers.first))
         let gatewayContainer = try #require(gateway.containers.first)
@@ -118,8 +118,8 @@ struct ManifestTests {
     /// The operator reads the cloud config from the Secret's key at the path its flag names; it runs non-root on a
     /// read-only root filesystem and elects a leader in its own namespace.
     @Test(arguments: kustomizations)
-    func theOperatorFindsItsCloudConfig(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func theOperatorFindsItsCloudConfig(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         let deployment = try manifests.one("Deployment", "egressgw-operator")
         let container = try #require(deployment.containers.first)
         let arguments = ContainerArguments(container)
@@ -144,8 +144,8 @@ struct ManifestTests {
 
     /// The cni-manager's uninstall ConfigMap exists with its key, and its Role may read exactly that one.
     @Test(arguments: kustomizations)
-    func theCNIManagerFindsItsUninstallConfigMap(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func theCNIManagerFindsItsUninstallConfigMap(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         let daemonSet = try manifests.one("DaemonSet", "egressgw-cni-manager")
         let container = try #require(daemonSet.containers.first)
         let name = try #require(ContainerArguments(container).flags["cni-uninstall-configmap-name"])
@@ -166,30 +166,30 @@ struct ManifestTests {
 /// Each overlay sets up its identity and nothing else changes roles.
 @Suite(.enabled(if: Kubectl.path != nil, "kubectl is not installed"))
 struct IdentityOverlayTests {
-    func cloudConfig(_ kustomization: String) throws -> [String: Any] {
-        let secret = try Kubectl.render(kustomization).one("Secret", "egressgw-cloud-config")
+    func cloudConfig(_ kustomization: String) async throws -> [String: Any] {
+        let secret = try await Kubectl.render(kustomization).one("Secret", "egressgw-cloud-config")
         let text = try #require(secret["stringData", "azure.json"]?.stringValue)
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func managedIdentity() throws {
-        let config = try cloudConfig("deploy/overlays/managed-identity")
+    @Test func managedIdentity() async throws {
+        let config = try await cloudConfig("deploy/overlays/managed-identity")
         #expect(config["useManagedIdentityExtension"] as? Bool == true)
         #expect(config["aadClientSecret"] == nil)
     }
 
-    @Test func servicePrincipal() throws {
-        let config = try cloudConfig("deploy/overlays/service-principal")
+    @Test func servicePrincipal() async throws {
+        let config = try await cloudConfig("deploy/overlays/service-principal")
         #expect(config["useManagedIdentityExtension"] as? Bool == false)
         #expect(config["aadClientId"] is String && config["aadClientSecret"] is String)
     }
 
-    @Test func workloadIdentity() throws {
+    @Test func workloadIdentity() async throws {
         let directory = "deploy/overlays/workload-identity"
-        let config = try cloudConfig(directory)
+        let config = try await cloudConfig(directory)
         #expect(config["useFederatedWorkloadIdentityExtension"] as? Bool == true)
         #expect(config["aadClientSecret"] == nil)
-        let manifests = try Kubectl.render(directory)
+        let manifests = try await Kubectl.render(directory)
         let account = try manifests.one("ServiceAccount", "egressgw-operator")
         #expect(account["metadata", "annotations", "azure.workload.identity/client-id"] != nil)
         let deployment = try manifests.one("Deployment", "egressgw-operator")

@@ -1,5 +1,6 @@
 import Foundation
 import Kube
+import TestSupport
 import Testing
 import Yams
 
@@ -19,41 +20,43 @@ struct CommandFailed: Error, CustomStringConvertible {
     var description: String { "\(command.joined(separator: " ")) exited with \(status): \(stderr)" }
 }
 
-/// Runs `executable` with `arguments`; stdout and stderr, and the exit status.
-func execute(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // stderr stays far below a pipe's buffer for these commands, so reading stdout first cannot block the child.
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
 /// The machine's kubectl, which embeds kustomize and renders offline.
 enum Kubectl {
     static let path: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    /// The objects `kubectl kustomize` renders from `directory` (relative to the repository).
-    static func render(_ directory: String) throws -> [Manifest] {
+    /// The objects `kubectl kustomize` renders from `directory` (relative to the repository), rendered once per
+    /// test run: every suite checks the same four kustomizations.
+    static func render(_ directory: String) async throws -> [Manifest] {
+        try await renders.render(directory)
+    }
+
+    private static let renders = Renders()
+
+    private actor Renders {
+        private var results: [String: Task<[Manifest], any Error>] = [:]
+
+        func render(_ directory: String) async throws -> [Manifest] {
+            if let result = results[directory] { return try await result.value }
+            let result = Task { try await Kubectl.renderAfresh(directory) }
+            results[directory] = result
+            return try await result.value
+        }
+    }
+
+    private static func renderAfresh(_ directory: String) async throws -> [Manifest] {
         let arguments = ["kustomize", repositoryRoot.appendingPathComponent(directory).path]
-        let result = try execute(path ?? "kubectl", arguments)
-        guard result.status == 0 else { throw CommandFailed(command: ["kubectl"] + arguments, status: result.status, stderr: result.stderr) }
-        return try Yams.compose_all(yaml: result.stdout).map { Manifest(JSONValue(yaml: $0)) }
+        let result = try await ChildProcess.run(path ?? "kubectl", arguments)
+        guard result.status == 0 else {
+            throw CommandFailed(command: ["kubectl"] + arguments, status: result.status, stderr: result.standardError)
+        }
+        return try Yams.compose_all(yaml: result.standardOutput).map { Manifest(JSONValue(yaml: $0)) }
     }
 }
 
 /// One rendered object, with the accessors the checks need.
-struct Manifest: CustomStringConvertible {
+struct Manifest: CustomStringConvertible, Sendable {
     let object: JSONValue
 
     init(_ object: JSONValue) { self.object = object }

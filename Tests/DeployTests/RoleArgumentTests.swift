@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `egressgw` binary built next to this test bundle, and the flags each role accepts.
@@ -11,40 +12,38 @@ enum Binary {
     /// The roles the manifests run, each in one workload.
     static let roles = ["operator", "gateway", "cni-manager"]
 
-    /// `egressgw ROLE --help`, or nil when the binary has no such command.
-    static func help(_ role: String) -> String? {
-        guard let result = try? execute(path, [role, "--help"]), result.status == 0 else { return nil }
-        return result.stdout
+    /// `egressgw ROLE --help`.
+    static func help(_ role: String) async throws -> String {
+        let result = try await ChildProcess.run(path, [role, "--help"])
+        guard result.status == 0 else {
+            throw CommandFailed(command: [path, role, "--help"], status: result.status, stderr: result.standardError)
+        }
+        return result.standardOutput
     }
 
-    static func has(_ role: String) -> Bool { help(role) != nil }
-
     /// Every `--name` the help of `role` mentions (a `--x/--no-x` pair gives both).
-    static func flags(_ role: String) -> Set<String> {
-        Set((help(role) ?? "").matches(of: /--([a-z0-9][a-z0-9-]*)/).map { String($0.output.1) })
+    static func flags(_ role: String) async throws -> Set<String> {
+        Set(try await help(role).matches(of: /--([a-z0-9][a-z0-9-]*)/).map { String($0.output.1) })
     }
 }
 
 /// Container arguments are flags the binary accepts: each role's manifests are checked against `egressgw ROLE
-/// --help` as soon as the role is in the binary; until then its test is skipped with the role's name.
+/// --help`.
 @Suite struct RoleArgumentTests {
     @Test func binaryIsBuilt() {
         #expect(FileManager.default.isExecutableFile(atPath: Binary.path), "no executable at \(Binary.path)")
     }
 
-    @Test(.enabled(if: Binary.has("operator"), "role operator is not in the egressgw binary yet"))
-    func operatorArguments() throws { try checkArguments(of: "operator") }
+    @Test func operatorArguments() async throws { try await checkArguments(of: "operator") }
 
-    @Test(.enabled(if: Binary.has("gateway"), "role gateway is not in the egressgw binary yet"))
-    func gatewayArguments() throws { try checkArguments(of: "gateway") }
+    @Test func gatewayArguments() async throws { try await checkArguments(of: "gateway") }
 
-    @Test(.enabled(if: Binary.has("cni-manager"), "role cni-manager is not in the egressgw binary yet"))
-    func cniManagerArguments() throws { try checkArguments(of: "cni-manager") }
+    @Test func cniManagerArguments() async throws { try await checkArguments(of: "cni-manager") }
 
     /// Every container that runs egressgw runs one of the three roles, and each role runs in exactly one workload.
     @Test(.enabled(if: Kubectl.path != nil, "kubectl is not installed"), arguments: kustomizations)
-    func everyContainerRunsARole(_ kustomization: String) throws {
-        let manifests = try Kubectl.render(kustomization)
+    func everyContainerRunsARole(_ kustomization: String) async throws {
+        let manifests = try await Kubectl.render(kustomization)
         var workloadsByRole: [String: [String]] = [:]
         for workload in manifests where workload.podSpec != nil {
             for container in workload.containers {
@@ -58,11 +57,11 @@ enum Binary {
         #expect(workloadsByRole.values.allSatisfy { $0.count == 1 }, "\(workloadsByRole)")
     }
 
-    private func checkArguments(of role: String) throws {
-        let accepted = Binary.flags(role)
+    private func checkArguments(of role: String) async throws {
+        let accepted = try await Binary.flags(role)
         #expect(!accepted.isEmpty)
         for kustomization in kustomizations {
-            let manifests = try Kubectl.render(kustomization)
+            let manifests = try await Kubectl.render(kustomization)
             let containers = manifests.flatMap { workload in workload.containers.map { (workload, $0) } }
                 .filter { ContainerArguments($0.1).role == role }
             #expect(containers.count == 1, "\(kustomization): \(containers.count) containers run \(role)")

@@ -1,6 +1,7 @@
 import EgressGatewayAPI
 import Foundation
 import Kube
+import TestSupport
 import Testing
 
 /// The SGC's CEL rules, as shipped in deploy/crds, evaluated by a real CEL implementation (cel-python) with
@@ -73,9 +74,9 @@ struct CELRuleTests {
         #expect(shipped.count == 5)
     }
 
-    @Test func rulesAcceptValidAndRejectInvalidSpecs() throws {
+    @Test func rulesAcceptValidAndRejectInvalidSpecs() async throws {
         let rules = try Self.shippedRules()
-        let results = try CELPython.evaluate(rules: rules.map(\.rule), on: Self.samples.map(\.spec))
+        let results = try await CELPython.evaluate(rules: rules.map(\.rule), on: Self.samples.map(\.spec))
         for (sample, outcome) in zip(Self.samples, results) {
             var failing: [String] = []
             for (rule, result) in zip(rules, outcome) {
@@ -104,24 +105,24 @@ enum CELPython {
     /// Whether `import celpy` works, after one `pip install cel-python` attempt if it did not.
     static let isAvailable: Bool = {
         if canImport() { return true }
-        _ = try? run(["-m", "pip", "install", "--quiet", "cel-python"], input: Data())
+        _ = try? ChildProcess.runBlocking("/usr/bin/env", ["python3", "-m", "pip", "install", "--quiet", "cel-python"])
         return canImport()
     }()
 
     private static func canImport() -> Bool {
-        (try? run(["-c", "import celpy"], input: Data()))?.status == 0
+        (try? ChildProcess.runBlocking("/usr/bin/env", ["python3", "-c", "import celpy"]))?.status == 0
     }
 
     /// Evaluates each rule with `self` bound to each sample; one result list per sample, in rule order: a boolean,
     /// or a string describing an evaluation error (which the API server treats as a failed rule).
-    static func evaluate(rules: [String], on samples: [JSONValue]) throws -> [[JSONValue]] {
+    static func evaluate(rules: [String], on samples: [JSONValue]) async throws -> [[JSONValue]] {
         let input = try JSONValue.object(["rules": .array(rules.map(JSONValue.string)), "samples": .array(samples)])
             .jsonData()
-        let result = try run(["-c", script], input: input)
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", "-c", script], input: input)
         guard result.status == 0 else {
-            throw CELError(message: "python3 exited with \(result.status): \(result.error)")
+            throw CELError(message: "python3 exited with \(result.status): \(result.standardError)")
         }
-        let output = try JSONValue(json: result.output)
+        let output = try JSONValue(json: result.stdout)
         return (output.arrayValue ?? []).map { $0.arrayValue ?? [] }
     }
 
@@ -149,21 +150,4 @@ enum CELPython {
             results.append(row)
         json.dump(results, sys.stdout)
         """
-
-    private static func run(_ arguments: [String], input: Data) throws -> (status: Int32, output: Data, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let error = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output, String(decoding: error, as: UTF8.self))
-    }
 }

@@ -1,6 +1,7 @@
 import EgressGatewayAPI
 import Foundation
 import Kube
+import TestSupport
 import Testing
 
 /// `deploy/crds/` must hold exactly what the generator writes. `EGRESSGW_UPDATE_CRDS=1` rewrites the files instead
@@ -37,8 +38,8 @@ import Testing
     /// kubectl's own YAML reader and kustomize accept the directory (offline; `kubectl create --dry-run=client`
     /// needs an API server for discovery, so it cannot check the files here).
     @Test(.enabled(if: Kubectl.path != nil, "kubectl is not installed"))
-    func kubectlKustomizeRendersTheFiveCRDs() throws {
-        let output = try Kubectl.run(["kustomize", Self.directory.path])
+    func kubectlKustomizeRendersTheFiveCRDs() async throws {
+        let output = try await Kubectl.run(["kustomize", Self.directory.path])
         let kinds = output.split(separator: "\n").filter { $0 == "kind: CustomResourceDefinition" }
         #expect(kinds.count == 5)
         for crd in CustomResourceDefinitions.all {
@@ -53,17 +54,9 @@ enum Kubectl {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path ?? "kubectl")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "kubectl \(arguments.joined(separator: " ")) failed")
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ arguments: [String]) async throws -> String {
+        let result = try await ChildProcess.run(path ?? "kubectl", arguments)
+        #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.standardError)")
+        return result.standardOutput
     }
 }
