@@ -62,15 +62,14 @@ struct ScaleSetIPConfigurationTests {
         }
     }
 
-    /// Go says `vmss vm(<id>) has empty network profile`; here the instance has no primary NIC to carry the
-    /// ipconfig, and the error names the VMSS and the instance.
+    /// Go: `vmss vm(<id>) has empty network profile`, which does not name the VMSS.
     @Test("an instance without a network profile fails the pass, naming the VMSS and the instance")
     func instanceWithoutNetworkProfile() async throws {
         try await VMPassFixture.with { fixture in
             try await fixture.create("gw1", Self.publicMode)
             try fixture.removeNetworkProfile(instance: "0")
             let message = try await fixture.failingPass("gw1")
-            #expect(message == "vmss(\(Self.scaleSet)) instance(0) primary network interface not found")
+            #expect(message == "vmss(\(Self.scaleSet)) instance(0) has empty network profile")
             #expect(fixture.emulator.writeCount(.scaleSetVM) == 0)
         }
     }
