@@ -10,13 +10,18 @@ public struct GatewayPool: Sendable, Hashable {
     public var kind: Kind
     /// The LB frontend and backend name: the VMSS `uniqueId`, or the UUIDv3 of the node pool name.
     public var id: String
-    /// Prefix length from the pool's `aks-managed-gatewayIPPrefixSize` tag or the VMSS profile; nil when not given.
+    /// Prefix length from the pool's `aks-managed-gatewayIPPrefixSize` tag or the VMSS profile; nil when not given
+    /// or not an integer.
     public var prefixLength: Int32?
+    /// The pool's `aks-managed-gatewayIPPrefixSize` tag as written; nil when absent or for a VMSS profile. It tells
+    /// an unusable tag (`0`, `abc`) from a missing one in the error.
+    public var prefixSizeTag: String?
 
-    public init(kind: Kind, id: String, prefixLength: Int32? = nil) {
+    public init(kind: Kind, id: String, prefixLength: Int32? = nil, prefixSizeTag: String? = nil) {
         self.kind = kind
         self.id = id
         self.prefixLength = prefixLength
+        self.prefixSizeTag = prefixSizeTag
     }
 }
 
@@ -51,12 +56,15 @@ public enum GatewayPoolResolver {
             return try pool(of: vmss, nodepool: "", prefixLength: profile.publicIpPrefixSize)
         }
         if let vmss = try await fabric.scaleSets().first(where: { nodepool.equalFold($0.tags[poolNameTag]) }) {
-            return try pool(of: vmss, nodepool: nodepool, prefixLength: vmss.tags[prefixSizeTag].flatMap { Int32($0) })
+            var found = try pool(of: vmss, nodepool: nodepool, prefixLength: vmss.tags[prefixSizeTag].flatMap { Int32($0) })
+            found.prefixSizeTag = vmss.tags[prefixSizeTag]
+            return found
         }
         if let vm = try await fabric.virtualMachines().first(where: { nodepool.equalFold($0.tags[poolNameTag]) }) {
             return GatewayPool(kind: .virtualMachines(nodepoolName: nodepool),
                                id: EgressGateway.vmPoolID(nodepoolName: nodepool),
-                               prefixLength: vm.tags[prefixSizeTag].flatMap { Int32($0) })
+                               prefixLength: vm.tags[prefixSizeTag].flatMap { Int32($0) },
+                               prefixSizeTag: vm.tags[prefixSizeTag])
         }
         throw GatewayPoolError.notFound(nodepoolName: nodepool)
     }

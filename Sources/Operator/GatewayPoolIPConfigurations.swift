@@ -37,6 +37,10 @@ extension GatewayVMConfigurationReconciler {
         var profiles: [GatewayVMProfile] = []
         for var instance in try await fabric.scaleSetInstances(resourceGroup: group, name: name) {
             let owner = "vmss(\(name)) instance(\(instance.instanceID))"
+            // Nothing of ours can be on an instance without NICs, so deletion passes over it.
+            if instance.interfaces.isEmpty, own != nil {
+                throw OperatorError.fabric("\(owner) has empty network profile")
+            }
             let changed = try IPConfigurationPlan.apply(wanted, to: instance.interfaces, backendID: backendID, owner: owner)
             let failed = instance.provisioningState?.lowercased() == "failed"
             let missingIP = own.map { instance.privateIPs[$0.name, default: ""].isEmpty } ?? false

@@ -61,13 +61,16 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         }
         return try await metrics.measure(.reconcileGatewayVMConfiguration, resource: resource,
                                          subscription: cloud.subscriptionID, resourceGroup: cloud.resourceGroup) {
+            // The pass's own writes (the finalizer) move the object on: `Ready` is written over the latest of them,
+            // or the API server refuses it as a conflict and a first pass that fails never says why.
+            var current = vmConfiguration
             do {
-                try await provision(vmConfiguration)
+                try await provision(&current)
             } catch {
                 await record(on: sgc, type: Event.warning, reason: "ReconcileGatewayVMConfigurationError",
                              message: "\(error)")
                 if !ReadyState.isTransient(error) {
-                    try? await writeStatus(of: vmConfiguration, status: vmConfiguration.status ?? .init(),
+                    try? await writeStatus(of: current, status: current.status ?? .init(),
                                            ready: ReadyState(reason: .waitingForGatewayIPs, message: "\(error)"))
                 }
                 throw error
@@ -106,13 +109,14 @@ public struct GatewayVMConfigurationReconciler: Sendable {
 
     // MARK: Provisioning
 
-    private func provision(_ observed: GatewayVMConfiguration) async throws {
-        var vmConfiguration = observed
-        if vmConfiguration.metadata.addFinalizer(EgressGateway.Finalizer.gatewayVMConfiguration) {
+    /// - Parameter vmConfiguration: the observed object; on return, as the API server last stored it in this pass.
+    private func provision(_ vmConfiguration: inout GatewayVMConfiguration) async throws {
+        var withFinalizer = vmConfiguration
+        if withFinalizer.metadata.addFinalizer(EgressGateway.Finalizer.gatewayVMConfiguration) {
             do {
-                vmConfiguration = try await client.resource(GatewayVMConfiguration.self).update(vmConfiguration)
+                vmConfiguration = try await client.resource(GatewayVMConfiguration.self).update(withFinalizer)
             } catch {
-                throw error.during("add the finalizer to GatewayVMConfiguration \(observed.objectKey)")
+                throw error.during("add the finalizer to GatewayVMConfiguration \(withFinalizer.objectKey)")
             }
         }
         let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)

@@ -7,6 +7,7 @@ public enum PublicIPPrefixError: Error, Equatable, CustomStringConvertible {
     case notFound(id: String)
     case wrongLength(actual: Int32?, required: Int32)
     case noPrefixLength(pool: String)
+    case invalidPrefixSize(pool: String, value: String)
     case managedLengthChanged(name: String, actual: Int32?, required: Int32)
 
     public var description: String {
@@ -18,6 +19,9 @@ public enum PublicIPPrefixError: Error, Equatable, CustomStringConvertible {
         case .wrongLength(let actual, let required):
             "provided public ip prefix has invalid length(\(actual.map(String.init) ?? "none")), required(\(required))"
         case .noPrefixLength(let pool): "nodepool \(pool) does not have IP prefix size"
+        case .invalidPrefixSize(let pool, let value):
+            "failed to parse nodepool \(pool) IP prefix size: \(value) (tag \(GatewayPoolResolver.prefixSizeTag) must be a "
+                + "positive prefix length)"
         case .managedLengthChanged(let name, let actual, let required):
             "managed public ip prefix \(name) has length \(actual.map(String.init) ?? "none") but the pool requires "
                 + "\(required); delete the StaticGatewayConfiguration and create it again to get a new prefix"
@@ -49,13 +53,17 @@ enum PublicIPPrefixPlan {
             guard let prefix = try await fabric.publicIPPrefix(resourceGroup: id.resourceGroup, name: id.name) else {
                 throw PublicIPPrefixError.notFound(id: spec.publicIpPrefixId)
             }
-            if let required = pool.prefixLength, required != 0, prefix.prefixLength != required {
+            if let required = pool.prefixLength, required > 0, prefix.prefixLength != required {
                 throw PublicIPPrefixError.wrongLength(actual: prefix.prefixLength, required: required)
             }
             return Resolved(id: prefix.id, cidr: prefix.ipPrefix ?? "", isManaged: false)
         }
         let name = EgressGateway.managedResourceName(gatewayVMConfigurationUID: vmConfiguration.metadata.uid)
         guard let required = pool.prefixLength, required > 0 else {
+            // A tag that is there but unusable (`0`, `abc`) is another mistake than a missing one: say which.
+            if let tag = pool.prefixSizeTag {
+                throw PublicIPPrefixError.invalidPrefixSize(pool: spec.gatewayNodepoolName, value: tag)
+            }
             throw PublicIPPrefixError.noPrefixLength(pool: spec.gatewayNodepoolName)
         }
         if let existing = try await fabric.publicIPPrefix(resourceGroup: cloud.resourceGroup, name: name) {
