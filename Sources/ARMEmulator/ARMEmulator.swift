@@ -80,12 +80,12 @@ public final class ARMEmulator: Sendable {
         scriptedFaults.withLock { $0 += Array(repeating: (requests, fault), count: count) }
     }
 
-    func faults(for method: String) -> [Fault] {
+    func faults(for method: String, path: String) -> [Fault] {
         let scripted: Fault? = scriptedFaults.withLock { queue in
-            guard let index = queue.firstIndex(where: { $0.0.matches(method: method) }) else { return nil }
+            guard let index = queue.firstIndex(where: { $0.0.matches(method: method, path: path) }) else { return nil }
             return queue.remove(at: index).1
         }
-        return scripted.map { [$0] } ?? faultRates.withLock { $0 }.draw(method: method)
+        return scripted.map { [$0] } ?? faultRates.withLock { $0 }.draw(method: method, path: path)
     }
 
     // MARK: Request log

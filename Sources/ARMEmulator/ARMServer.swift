@@ -38,7 +38,7 @@ struct ARMServer: HTTPResponder {
         }
         let host = request.head.authority ?? "127.0.0.1"
         let call = Call(method: method, path: path, query: Self.parseQuery(request.uri.query), headers: request.headers,
-                        body: body, base: "\(emulator.configuration.scheme)://\(host)", faults: emulator.faults(for: method))
+                        body: body, base: "\(emulator.configuration.scheme)://\(host)", faults: emulator.faults(for: method, path: path))
         emulator.state.withLock { $0.finishExpiredOperations() }
         let answer: Answer
         do {
@@ -53,6 +53,7 @@ struct ARMServer: HTTPResponder {
                 case .throttle(let seconds): throw ARMError.throttled(retryAfter: seconds)
                 case .internalError: throw ARMError.internalServerError
                 case .unavailable(let seconds): throw ARMError.serviceUnavailable(retryAfter: seconds)
+                case .error(let status, let code, let message): throw ARMError(status: status, code: code, message: message)
                 case .foreignAnswer(let status, let contentType, let text):
                     emulator.record(.init(method: method, path: path, status: status, kind: kind))
                     return Answer(status: status, raw: (contentType, Array(text.utf8))).response

@@ -59,12 +59,18 @@ extension ARMEmulator {
         case reads
         /// PUT, PATCH, POST, DELETE.
         case writes
+        /// Requests with `method` whose path ends with `pathSuffix`, compared case-insensitively as ARM compares
+        /// IDs: one resource, or one collection such as `…/virtualMachineScaleSets/NAME/virtualMachines`. A test
+        /// fails exactly the call it means, whatever else the client sends meanwhile.
+        case request(method: String, pathSuffix: String)
 
-        func matches(method: String) -> Bool {
+        func matches(method: String, path: String) -> Bool {
             switch self {
             case .all: true
             case .reads: method == "GET" || method == "HEAD"
             case .writes: method != "GET" && method != "HEAD"
+            case .request(let wanted, let suffix):
+                method == wanted && path.lowercased().hasSuffix(suffix.lowercased())
             }
         }
     }
@@ -89,6 +95,9 @@ extension ARMEmulator {
         /// Something other than ARM answers: a proxy's HTML error page, a captive portal, a JSON document of the
         /// wrong shape.
         case foreignAnswer(status: Int, contentType: String, body: String)
+        /// ARM refuses the request with this status and error envelope (a 403 `AuthorizationFailed`, a 404 for a
+        /// resource deleted meanwhile): a failure the client does not retry, unlike `internalError`.
+        case error(status: Int, code: String, message: String)
     }
 
     /// Faults at rates (0…1 per request), for soak tests and the sandbox; `enqueue` gives exact sequences.
@@ -119,8 +128,8 @@ extension ARMEmulator {
         public static let none = FaultInjection()
 
         /// The faults that hit one request, drawn at the configured rates.
-        func draw(method: String) -> [Fault] {
-            guard appliesTo.matches(method: method) else { return [] }
+        func draw(method: String, path: String) -> [Fault] {
+            guard appliesTo.matches(method: method, path: path) else { return [] }
             var faults: [Fault] = []
             func hit(_ rate: Double) -> Bool { rate > 0 && Double.random(in: 0..<1) < rate }
             if hit(delayRate) { faults.append(.delay(delay)) }
