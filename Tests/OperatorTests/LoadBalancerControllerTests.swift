@@ -1,3 +1,4 @@
+import ARMEmulator
 import EgressGatewayAPI
 import Kube
 import Operator
@@ -100,6 +101,41 @@ struct LoadBalancerControllerTests {
             try await harness.eventuallyGone(harness.sgcs(), "gw1")
             #expect(fabric.storedLoadBalancer?.rules.count == 1)
             #expect(fabric.storedLoadBalancer?.probes.count == 1)
+        }
+    }
+}
+
+/// The LB controller (with the others) over ARM: `AzureGatewayFabric` against the ARMEmulator, whose request log
+/// shows what was written.
+@Suite("GatewayLBConfiguration controller over ARM")
+struct LoadBalancerOverARMTests {
+    /// The load balancer writes (PUT, DELETE) in the request log.
+    static func loadBalancerWrites(_ emulator: ARMEmulator) -> [ARMEmulator.RequestRecord] {
+        emulator.requestLog.filter { $0.kind == .loadBalancer && $0.isWrite }
+    }
+
+    /// Creates the SGCs `names` on the pool `gwpool` and waits until all are Ready.
+    static func provision(_ harness: OperatorHarness, _ names: [String]) async throws {
+        for name in names {
+            _ = try await harness.sgcs().create(sgc(name, spec: .init(gatewayNodepoolName: "gwpool")))
+        }
+        for name in names {
+            _ = try await harness.eventually(harness.sgcs(), name) { $0.status.readyCondition?.status == .true }
+        }
+    }
+
+    @Test("ten SGCs on one pool deleted together cost at most two load balancer writes and leave nothing behind")
+    func deletionIsBatched() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            let names = (0..<10).map { "gw\($0)" }
+            try await Self.provision(harness, names)
+            emulator.clearRequestLog()
+            for name in names { _ = try await harness.sgcs().delete(name) }
+            try await harness.expectAllGone(names)
+            let writes = Self.loadBalancerWrites(emulator)
+            #expect(!writes.isEmpty && writes.count <= 2, "\(writes)")
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+            #expect(AzureFootprint(emulator).leftovers.isEmpty, "\(AzureFootprint(emulator).leftovers)")
         }
     }
 }
