@@ -106,12 +106,23 @@ struct LoadBalancerControllerTests {
 }
 
 /// The LB controller (with the others) over ARM: `AzureGatewayFabric` against the ARMEmulator, whose request log
-/// shows what was written.
+/// shows what was written and whose scripted faults make one kind of request fail (spec §8.1 items 11–13).
 @Suite("GatewayLBConfiguration controller over ARM")
 struct LoadBalancerOverARMTests {
+    static let lbID = ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,
+                                 kind: .loadBalancer, names: ["kubeegressgateway-ilb"])
+
+    /// How the load balancer's requests end, for faults aimed at them.
+    static let lbPath = "/providers/Microsoft.Network/loadBalancers/kubeegressgateway-ilb"
+
     /// The load balancer writes (PUT, DELETE) in the request log.
     static func loadBalancerWrites(_ emulator: ARMEmulator) -> [ARMEmulator.RequestRecord] {
         emulator.requestLog.filter { $0.kind == .loadBalancer && $0.isWrite }
+    }
+
+    static func uniqueID(_ emulator: ARMEmulator) throws -> String {
+        try #require(emulator.resources(.scaleSet).first { $0["name"]?.stringValue == AzureFabricTests.scaleSet }?[
+            path: "properties", "uniqueId"]?.stringValue)
     }
 
     /// Creates the SGCs `names` on the pool `gwpool` and waits until all are Ready.
@@ -123,6 +134,8 @@ struct LoadBalancerOverARMTests {
             _ = try await harness.eventually(harness.sgcs(), name) { $0.status.readyCondition?.status == .true }
         }
     }
+
+    // MARK: Deletion (item 13, and batching)
 
     @Test("ten SGCs on one pool deleted together cost at most two load balancer writes and leave nothing behind")
     func deletionIsBatched() async throws {
@@ -136,6 +149,178 @@ struct LoadBalancerOverARMTests {
             #expect(!writes.isEmpty && writes.count <= 2, "\(writes)")
             #expect(emulator.resources(.loadBalancer).isEmpty)
             #expect(AzureFootprint(emulator).leftovers.isEmpty, "\(AzureFootprint(emulator).leftovers)")
+        }
+    }
+
+    @Test("a VM configuration that still exists is deleted first and the LB is left alone; then the LB, ours only, is deleted")
+    func deletionWaitsForTheVMConfiguration() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            try await Self.provision(harness, ["gw1"])
+            let lbConfiguration = try await harness.lbConfigurations().get("gw1")
+            // The test's own finalizer keeps the VM configuration after the operator has released it.
+            let hold = "test.egressgw.io/hold"
+            try await harness.update(harness.vmConfigurations(), "gw1") { $0.metadata.finalizers.append(hold) }
+            emulator.clearRequestLog()
+            _ = try await harness.sgcs().delete("gw1")
+            // Only the LB controller deletes VM configurations: once this one is released by the VM controller,
+            // the LB controller has had its passes over the deletion.
+            _ = try await harness.eventually(harness.vmConfigurations(), "gw1") {
+                $0.metadata.isBeingDeleted && $0.metadata.finalizers == [hold]
+            }
+            #expect(Self.loadBalancerWrites(emulator).isEmpty)
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules") == [lbConfiguration.metadata.uid])
+            #expect(try await harness.lbConfigurations().get("gw1").metadata.finalizers
+                == [EgressGateway.Finalizer.gatewayLBConfiguration])
+
+            try await harness.update(harness.vmConfigurations(), "gw1") { $0.metadata.finalizers.removeAll { $0 == hold } }
+            try await harness.expectAllGone(["gw1"])
+            #expect(Self.loadBalancerWrites(emulator).map(\.method) == ["DELETE"])
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+        }
+    }
+
+    @Test("deletion with a foreign rule on the same frontend is one PUT that keeps the frontend, the backend and that rule")
+    func deletionKeepsAForeignRulesPool() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            try await Self.provision(harness, ["gw1"])
+            var lb = try #require(emulator.resource(Self.lbID))
+            var foreign = try #require(lb[path: "properties", "loadBalancingRules"]?.arrayValue?.first)
+            foreign["name"] = "foreign"
+            foreign["id"] = nil
+            foreign[path: "properties", "probe"] = nil
+            foreign[path: "properties", "frontendPort"] = .integer(6500)
+            foreign[path: "properties", "backendPort"] = .integer(6500)
+            lb[path: "properties", "loadBalancingRules"] = .array(
+                (lb[path: "properties", "loadBalancingRules"]?.arrayValue ?? []) + [foreign])
+            try emulator.create(Self.lbID, lb)
+            emulator.clearRequestLog()
+
+            _ = try await harness.sgcs().delete("gw1")
+            try await harness.expectAllGone(["gw1"])
+            #expect(Self.loadBalancerWrites(emulator).map(\.method) == ["PUT"])
+            let uniqueID = try Self.uniqueID(emulator)
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules") == ["foreign"])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "probes").isEmpty)
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "frontendIPConfigurations") == [uniqueID])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "backendAddressPools") == [uniqueID])
+        }
+    }
+
+    @Test("a failed LB DELETE keeps the finalizer and is reported; the retry deletes the LB and releases")
+    func failedDeleteKeepsTheFinalizer() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            try await Self.provision(harness, ["gw1"])
+            let refusal = "Cannot delete load balancer kubeegressgateway-ilb since it is in use."
+            // Refusals are not retried by the client: each fails one pass, and the passes back off.
+            emulator.enqueue(.error(status: 400, code: "LoadBalancerInUse", message: refusal),
+                             for: .request(method: "DELETE", pathSuffix: Self.lbPath), count: 6)
+            emulator.clearRequestLog()
+            _ = try await harness.sgcs().delete("gw1")
+            let warning = try await eventuallyEvent(harness, about: "gw1", reason: "EnsureDeleteGatewayLBConfigurationError")
+            #expect(warning.type == "Warning")
+            #expect(warning.message.hasPrefix("DELETE ") && warning.message.hasSuffix(": 400 LoadBalancerInUse: \(refusal)"),
+                    "\(warning.message)")
+            #expect(try await harness.lbConfigurations().get("gw1").metadata.finalizers
+                == [EgressGateway.Finalizer.gatewayLBConfiguration])
+
+            try await harness.expectAllGone(["gw1"])
+            let deletes = Self.loadBalancerWrites(emulator)
+            #expect(deletes.map(\.method) == Array(repeating: "DELETE", count: 7))
+            #expect(deletes.map(\.status).prefix(6).allSatisfy { $0 == 400 } && deletes.last.map { $0.status < 300 } == true)
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+        }
+    }
+
+    // MARK: Errors and pool lookup (items 11 and 12)
+
+    /// Waits for the LB controller's warning about `name` and for the SGC's Ready condition to carry the same text.
+    static func expectReported(_ harness: OperatorHarness, _ name: String, message: @escaping @Sendable (String) -> Bool,
+                               sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        while try await !harness.events(about: name).contains(where: {
+            $0.reason == "ReconcileGatewayLBConfigurationError" && $0.type == "Warning" && message($0.message)
+        }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let sgc = try await harness.eventually(harness.sgcs(), name) {
+            $0.status.readyCondition.map { message($0.message) } ?? false
+        }
+        #expect(sgc.status.readyCondition?.status == .false, sourceLocation: sourceLocation)
+        #expect(sgc.status.readyCondition?.reason == "WaitingForLoadBalancer", sourceLocation: sourceLocation)
+    }
+
+    @Test("a gateway VMSS without uniqueId gives the Go operator's UID error as the event and the Ready message")
+    func scaleSetWithoutUniqueID() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            try emulator.create(
+                ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,
+                           kind: .scaleSet, names: ["aks-nouid-12345678-vmss"]),
+                ["location": "eastus", "tags": ["aks-managed-poolName": "nouid"], "properties": ["uniqueId": ""]])
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "nouid")))
+            let expected = "gateway node pool does not have UID. gatewayPoolName=nouid, "
+                + "vmssName=aks-nouid-12345678-vmss, vmssResourceGroup=\(AzureFabricTests.group)"
+            try await Self.expectReported(harness, "gw1") { $0 == expected }
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+        }
+    }
+
+    @Test("an error reading the LB is the event message as ARM worded it, and the next pass recovers")
+    func loadBalancerReadErrorIsReportedVerbatim() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            let refusal = "The client 'egressgw' does not have authorization to perform action "
+                + "'Microsoft.Network/loadBalancers/read'."
+            emulator.enqueue(.error(status: 403, code: "AuthorizationFailed", message: refusal),
+                             for: .request(method: "GET", pathSuffix: Self.lbPath))
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
+            let warning = try await eventuallyEvent(harness, about: "gw1", reason: "ReconcileGatewayLBConfigurationError")
+            #expect(warning.message.hasPrefix("GET ") && warning.message.contains("/loadBalancers/kubeegressgateway-ilb")
+                && warning.message.hasSuffix(": 403 AuthorizationFailed: \(refusal)"), "\(warning.message)")
+            _ = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
+        }
+    }
+
+    @Test("an error listing the scale sets is the event and the Ready message")
+    func scaleSetListErrorPropagates() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            let refusal = "The client 'egressgw' does not have authorization to perform action "
+                + "'Microsoft.Compute/virtualMachineScaleSets/read'."
+            // Every list fails, so that the Ready message stays to be read.
+            emulator.enqueue(.error(status: 403, code: "AuthorizationFailed", message: refusal),
+                             for: .request(method: "GET", pathSuffix: "/providers/Microsoft.Compute/virtualMachineScaleSets"),
+                             count: 1000)
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
+            try await Self.expectReported(harness, "gw1") {
+                $0.hasPrefix("GET ") && $0.contains("/virtualMachineScaleSets")
+                    && $0.hasSuffix(": 403 AuthorizationFailed: \(refusal)")
+            }
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+        }
+    }
+
+    @Test("a node pool name that tags no VMSS and no VM gives 'gateway agent pool not found'")
+    func poolNotFound() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "nosuchpool")))
+            try await Self.expectReported(harness, "gw1") {
+                $0 == "gateway agent pool not found (gatewayNodepoolName nosuchpool)"
+            }
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+        }
+    }
+
+    @Test("a node pool name that tags VMs only is a VM pool: frontend and backend are named by its UUIDv3")
+    func taggedVMIsAVMPool() async throws {
+        let seed = AzureFabricTests.seed(gatewayScaleSets: [], virtualMachines: [
+            "{name: aks-gwvm-0, pool: gwvm, gatewayPrefixLength: 31, subnet: aks-vnet/aks-subnet}",
+        ])
+        try await AzureFabricTests.with(seed: seed) { harness, emulator, _ in
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwvm")))
+            let lbConfiguration = try await harness.eventually(harness.lbConfigurations(), "gw1") {
+                $0.status?.serverPort == 6000
+            }
+            let poolID = EgressGateway.vmPoolID(nodepoolName: "gwvm")
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "frontendIPConfigurations") == [poolID])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "backendAddressPools") == [poolID])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules") == [lbConfiguration.metadata.uid])
         }
     }
 }
