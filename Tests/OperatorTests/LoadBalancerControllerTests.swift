@@ -1,116 +1,25 @@
 import ARMEmulator
 import EgressGatewayAPI
+import HTTPClient
 import Kube
 import Operator
 import Testing
 
-/// The LB controller with the SGC controller, on the KubeEmulator, with Azure behind the in-memory fabric.
+/// The LB controller (with the others) on the KubeEmulator and over ARM: `AzureGatewayFabric` against the
+/// ARMEmulator, whose request log shows what was written and whose scripted faults make one kind of request fail
+/// (spec §3 and §8.1 items 8–13).
 @Suite("GatewayLBConfiguration controller")
 struct LoadBalancerControllerTests {
+    /// The in-memory fabric's world, which VMControllerTests still takes from here until it moves to the ARMEmulator.
     static let cloud = CloudTarget(subscriptionID: "sub", resourceGroup: "rg", location: "eastus",
                                    vnetName: "vnet", subnetName: "subnet")
     static let vmss = ScaleSetSummary(resourceGroup: "rg", name: "gw-vmss", uniqueID: "vmss-unique-id",
                                       tags: ["aks-managed-poolName": "gwpool", "aks-managed-gatewayIPPrefixSize": "31"])
 
-    @Test("SGC → LB frontend, backend, rule 6000 and probe → VM configuration; its prefix reaches the SGC")
-    func provisionsThroughTheChain() async throws {
-        let fabric = InMemoryFabric(cloud: Self.cloud)
-        fabric.addScaleSet(Self.vmss, instances: 2)
-        try await OperatorHarness.run(fabric: fabric) { harness in
-            let created = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "GWPool")))
-            let vm = try await harness.eventually(harness.vmConfigurations(), "gw1") { _ in true }
-            let lbConfiguration = try await harness.lbConfigurations().get("gw1")
-            #expect(vm.metadata.controllerReference?.uid == lbConfiguration.metadata.uid)
-            #expect(vm.spec.gatewayNodepoolName == "GWPool")
-            #expect(lbConfiguration.metadata.finalizers == ["gateway-lb-configuration-controller.microsoft.com"])
-
-            let lb = try #require(fabric.storedLoadBalancer)
-            #expect(lb.frontends.map(\.name) == ["vmss-unique-id"] && lb.backends.map(\.name) == ["vmss-unique-id"])
-            #expect(lb.rules.map(\.name) == [lbConfiguration.metadata.uid] && lb.rules[0].frontendPort == 6000)
-            #expect(lb.probes.first?.requestPath == "/gw/\(created.metadata.uid)")
-            let ready = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
-            #expect(ready.status.gatewayServerProfile.ip == "10.0.0.4")
-            #expect(ready.status.gatewayServerProfile.port == 6000)
-            #expect(ready.status.egressIpPrefix == "20.0.0.0/31")
-            let vmStatus = try #require(try await harness.vmConfigurations().get("gw1").status)
-            #expect(vmStatus.gatewayVMProfiles.map(\.nodeName) == ["gw-vmss000000", "gw-vmss000001"])
-            let ipconfig = "egressgateway-\(vm.metadata.uid)"
-            #expect(fabric.writes == ["PUT loadBalancer", "PUT prefix \(ipconfig)", "PUT vmss gw-vmss",
-                                      "PUT vmss gw-vmss instance 0", "PUT vmss gw-vmss instance 1"])
-            _ = try await eventuallyEvent(harness, about: "gw1", reason: "ReconcileGatewayLBConfigurationSuccess",
-                                          message: "GatewayLBConfiguration reconciled")
-        }
-    }
-
-    @Test("another reconcile of an unchanged world writes nothing to Azure")
-    func noWriteWhenUnchanged() async throws {
-        let fabric = InMemoryFabric(cloud: Self.cloud)
-        fabric.addScaleSet(Self.vmss, instances: 2)
-        try await OperatorHarness.run(fabric: fabric) { harness in
-            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
-            _ = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
-            let before = fabric.writes
-            let successes = try await harness.events(about: "gw1").first {
-                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
-            // An edit that changes nothing the LB depends on makes the controllers run again.
-            try await harness.update(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
-            _ = try await harness.eventually(harness.lbConfigurations(), "gw1") {
-                $0.metadata.annotations["touch"] == "1"
-            }
-            try await waitUntil { (try await harness.events(about: "gw1").first {
-                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes }
-            #expect(fabric.writes == before)
-        }
-    }
-
-    @Test("two SGCs on one pool share the frontend and take ports 6000 and 6001; deleting both deletes the LB")
-    func sharedPoolAndDeletion() async throws {
-        let fabric = InMemoryFabric(cloud: Self.cloud)
-        fabric.addScaleSet(Self.vmss, instances: 2)
-        try await OperatorHarness.run(fabric: fabric) { harness in
-            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
-            _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.status?.serverPort == 6000 }
-            _ = try await harness.sgcs().create(sgc("gw2", spec: .init(gatewayNodepoolName: "gwpool")))
-            _ = try await harness.eventually(harness.lbConfigurations(), "gw2") { $0.status?.serverPort == 6001 }
-            #expect(fabric.storedLoadBalancer?.frontends.count == 1)
-
-            _ = try await harness.sgcs().delete("gw1")
-            try await harness.eventuallyGone(harness.sgcs(), "gw1")
-            #expect(fabric.storedLoadBalancer?.rules.count == 1)
-            #expect(fabric.storedLoadBalancer?.frontends.count == 1)
-            _ = try await harness.sgcs().delete("gw2")
-            try await harness.eventuallyGone(harness.sgcs(), "gw2")
-            try await harness.eventuallyGone(harness.lbConfigurations(), "gw2")
-            #expect(fabric.storedLoadBalancer == nil)
-            #expect(fabric.writes.last == "DELETE loadBalancer")
-        }
-    }
-
-    /// Go resolves the pool during deletion and keeps the finalizer forever once it is gone (spec §8.2 item 12).
-    @Test("deletion after the gateway pool vanished removes the rule and probe, warns, and releases")
-    func poolGoneDoesNotHoldTheFinalizer() async throws {
-        let fabric = InMemoryFabric(cloud: Self.cloud)
-        fabric.addScaleSet(Self.vmss, instances: 2)
-        try await OperatorHarness.run(fabric: fabric) { harness in
-            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
-            _ = try await harness.sgcs().create(sgc("gw2", spec: .init(gatewayNodepoolName: "gwpool")))
-            _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.status?.serverPort != nil }
-            _ = try await harness.eventually(harness.lbConfigurations(), "gw2") { $0.status?.serverPort != nil }
-            fabric.state.withLock { $0.scaleSets = [] }
-            _ = try await harness.sgcs().delete("gw1")
-            try await harness.eventuallyGone(harness.sgcs(), "gw1")
-            #expect(fabric.storedLoadBalancer?.rules.count == 1)
-            #expect(fabric.storedLoadBalancer?.probes.count == 1)
-        }
-    }
-}
-
-/// The LB controller (with the others) over ARM: `AzureGatewayFabric` against the ARMEmulator, whose request log
-/// shows what was written and whose scripted faults make one kind of request fail (spec §8.1 items 11–13).
-@Suite("GatewayLBConfiguration controller over ARM")
-struct LoadBalancerOverARMTests {
     static let lbID = ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,
                                  kind: .loadBalancer, names: ["kubeegressgateway-ilb"])
+    static let scaleSetID = ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,
+                                       kind: .scaleSet, names: [AzureFabricTests.scaleSet])
 
     /// How the load balancer's requests end, for faults aimed at them.
     static let lbPath = "/providers/Microsoft.Network/loadBalancers/kubeegressgateway-ilb"
@@ -121,8 +30,7 @@ struct LoadBalancerOverARMTests {
     }
 
     static func uniqueID(_ emulator: ARMEmulator) throws -> String {
-        try #require(emulator.resources(.scaleSet).first { $0["name"]?.stringValue == AzureFabricTests.scaleSet }?[
-            path: "properties", "uniqueId"]?.stringValue)
+        try #require(emulator.resource(scaleSetID)?[path: "properties", "uniqueId"]?.stringValue)
     }
 
     /// Creates the SGCs `names` on the pool `gwpool` and waits until all are Ready.
@@ -132,6 +40,104 @@ struct LoadBalancerOverARMTests {
         }
         for name in names {
             _ = try await harness.eventually(harness.sgcs(), name) { $0.status.readyCondition?.status == .true }
+        }
+    }
+
+    // MARK: Provisioning
+
+    @Test("SGC → LB frontend, backend, rule 6000 and probe → VM configuration; its prefix reaches the SGC")
+    func provisionsThroughTheChain() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            let created = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "GWPool")))
+            let vm = try await harness.eventually(harness.vmConfigurations(), "gw1") { _ in true }
+            let lbConfiguration = try await harness.lbConfigurations().get("gw1")
+            #expect(vm.metadata.controllerReference?.uid == lbConfiguration.metadata.uid)
+            #expect(vm.spec.gatewayNodepoolName == "GWPool")
+            #expect(lbConfiguration.metadata.finalizers == ["gateway-lb-configuration-controller.microsoft.com"])
+            let ready = try await harness.eventually(harness.sgcs(), "gw1") { $0.status.readyCondition?.status == .true }
+
+            let uniqueID = try Self.uniqueID(emulator)
+            let lb = try #require(emulator.resource(Self.lbID))
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "frontendIPConfigurations") == [uniqueID])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "backendAddressPools") == [uniqueID])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules") == [lbConfiguration.metadata.uid])
+            let rule = lb[path: "properties", "loadBalancingRules"]?.arrayValue?.first
+            #expect(rule?[path: "properties", "frontendPort"]?.integerValue == 6000)
+            let probe = lb[path: "properties", "probes"]?.arrayValue?.first
+            #expect(probe?[path: "properties", "requestPath"]?.stringValue == "/gw/\(created.metadata.uid)")
+            let frontendIP = lb[path: "properties", "frontendIPConfigurations"]?.arrayValue?.first?[
+                path: "properties", "privateIPAddress"]?.stringValue
+            #expect(frontendIP?.isEmpty == false && ready.status.gatewayServerProfile.ip == frontendIP)
+            #expect(ready.status.gatewayServerProfile.port == 6000)
+            let prefix = emulator.resources(.publicIPPrefix).first?[path: "properties", "ipPrefix"]?.stringValue
+            #expect(prefix?.hasSuffix("/31") == true && ready.status.egressIpPrefix == prefix)
+
+            let vmStatus = try #require(try await harness.vmConfigurations().get("gw1").status)
+            let gatewayNodes = emulator.resources(.scaleSetVM)
+                .filter { ($0["id"]?.stringValue ?? "").contains("/virtualMachineScaleSets/\(AzureFabricTests.scaleSet)/") }
+                .compactMap { $0[path: "properties", "osProfile", "computerName"]?.stringValue }
+            #expect(gatewayNodes.count == 2 && vmStatus.gatewayVMProfiles.map(\.nodeName).sorted() == gatewayNodes.sorted())
+            // One write each: the LB, the prefix, the model, and each of the two instances.
+            #expect(emulator.requestLog.filter(\.isWrite).map { "\($0.method) \($0.kind.map { "\($0)" } ?? $0.path)" } == [
+                "PUT loadBalancer", "PUT publicIPPrefix", "PUT scaleSet", "PUT scaleSetVM", "PUT scaleSetVM",
+            ])
+            _ = try await eventuallyEvent(harness, about: "gw1", reason: "ReconcileGatewayLBConfigurationSuccess",
+                                          message: "GatewayLBConfiguration reconciled")
+        }
+    }
+
+    @Test("another reconcile of an unchanged world writes nothing to Azure")
+    func noWriteWhenUnchanged() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            try await Self.provision(harness, ["gw1"])
+            emulator.clearRequestLog()
+            let successes = try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0
+            // An edit that changes nothing the LB depends on makes the controllers run again.
+            try await harness.update(harness.lbConfigurations(), "gw1") { $0.metadata.annotations["touch"] = "1" }
+            try await waitUntil { (try await harness.events(about: "gw1").first {
+                $0.reason == "ReconcileGatewayLBConfigurationSuccess" }?.count ?? 0) > successes
+                && emulator.requestLog.contains { $0.kind == .loadBalancer && $0.method == "GET" } }
+            #expect(emulator.requestLog.filter(\.isWrite).isEmpty, "\(emulator.requestLog.filter(\.isWrite))")
+        }
+    }
+
+    @Test("two SGCs on one pool share the frontend and take ports 6000 and 6001; deleting both deletes the LB")
+    func sharedPoolAndDeletion() async throws {
+        try await AzureFabricTests.with { harness, emulator, _ in
+            _ = try await harness.sgcs().create(sgc("gw1", spec: .init(gatewayNodepoolName: "gwpool")))
+            _ = try await harness.eventually(harness.lbConfigurations(), "gw1") { $0.status?.serverPort == 6000 }
+            _ = try await harness.sgcs().create(sgc("gw2", spec: .init(gatewayNodepoolName: "gwpool")))
+            _ = try await harness.eventually(harness.lbConfigurations(), "gw2") { $0.status?.serverPort == 6001 }
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "frontendIPConfigurations").count == 1)
+
+            _ = try await harness.sgcs().delete("gw1")
+            try await harness.expectAllGone(["gw1"])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules").count == 1)
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "frontendIPConfigurations").count == 1)
+            _ = try await harness.sgcs().delete("gw2")
+            try await harness.expectAllGone(["gw2"])
+            #expect(emulator.resources(.loadBalancer).isEmpty)
+            #expect(Self.loadBalancerWrites(emulator).last?.method == "DELETE")
+        }
+    }
+
+    /// Go resolves the pool during deletion and keeps the finalizer forever once it is gone (spec §8.2 item 12).
+    @Test("deletion after the gateway pool vanished removes the rule and probe, warns, and releases")
+    func poolGoneDoesNotHoldTheFinalizer() async throws {
+        try await AzureFabricTests.with { harness, emulator, url in
+            try await Self.provision(harness, ["gw1", "gw2"])
+            // The pool's scale set is deleted, its instances (and their public IPs) with it.
+            let deleted = try await HTTPClient(configuration: .init(proxy: .none)).execute(HTTPRequest(
+                method: .delete, url: url + Self.scaleSetID.path + "?api-version=2025-04-01"))
+            #expect(deleted.status == 200 && emulator.resource(Self.scaleSetID) == nil)
+            _ = try await harness.sgcs().delete("gw1")
+            try await harness.expectAllGone(["gw1"])
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "loadBalancingRules").count == 1)
+            #expect(AzureFabricTests.loadBalancerChildren(emulator, "probes").count == 1)
+            let warning = try await eventuallyEvent(harness, about: "gw1", reason: "EnsureDeleteGatewayLBConfigurationError")
+            #expect(warning.message
+                == "gateway agent pool not found (gatewayNodepoolName gwpool); removing the rule and probe only")
         }
     }
 
