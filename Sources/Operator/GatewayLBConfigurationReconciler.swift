@@ -224,39 +224,128 @@ public struct GatewayLBConfigurationReconciler: Sendable {
 
     // MARK: Deletion
 
+    /// How long a released configuration waits for siblings deleted with it before it writes alone (see
+    /// ``LoadBalancerPlan/releaseDelay(pendingSiblings:deletedFor:window:)``): long enough for a wave of VM
+    /// configurations to release their ipconfigs and prefixes one after the other.
+    static let releaseBatchWindow: Duration = .seconds(120)
+
     /// Waits for the VM configuration to go (it releases the ipconfigs that reference the backend), then removes
     /// this configuration's rule and probe, and the pool's frontend and backend when no rule uses them.
+    ///
+    /// Deletions are batched as provisioning is: the pass also removes the rules of the siblings being deleted whose
+    /// VM configurations are gone, and releases their finalizers, so a wave of deleted SGCs costs one load balancer
+    /// write. While siblings deleted with this one still wait for their VM configurations, it leaves the write to
+    /// the last of them (bounded by ``releaseBatchWindow``).
     private func release(_ lbConfiguration: GatewayLBConfiguration,
                          sgc: StaticGatewayConfiguration?) async throws -> ReconcileResult {
-        do {
-            if try await client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
-                .delete(lbConfiguration.metadata.name) != nil
-            {
-                return .done
-            }
-        } catch .notFound {
-        } catch {
-            throw error.during("delete GatewayVMConfiguration \(lbConfiguration.objectKey)")
+        guard try await vmConfigurationGone(of: lbConfiguration, deleting: true) else { return .done }
+        let siblings = releasingSiblings(of: lbConfiguration)
+        let now = Timestamp.now()
+        let elapsed = Duration.seconds(max(0, now.secondsSince1970
+            - (lbConfiguration.metadata.deletionTimestamp ?? now).secondsSince1970))
+        if let delay = LoadBalancerPlan.releaseDelay(pendingSiblings: siblings.pending, deletedFor: elapsed,
+                                                      window: Self.releaseBatchWindow) {
+            return .requeueAfter(delay)
+        }
+        // A sibling is released with this one only once the API server, not just the cache, says its VM
+        // configuration is gone.
+        var batch: [GatewayLBConfiguration] = []
+        for sibling in siblings.ready {
+            if try await vmConfigurationGone(of: sibling, deleting: false) { batch.append(sibling) }
         }
         if let current = try await fabric.loadBalancer() {
-            let target: LoadBalancerTarget
-            do {
-                target = self.target(lbConfiguration, pool: try await GatewayPoolResolver.resolve(
-                    lbConfiguration.spec, fabric: fabric))
-            } catch let error as GatewayPoolError {
-                // The pool is gone, and with it the frontend's users; the rule and probe can still go by name.
-                await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayLBConfigurationError",
-                             message: "\(error); removing the rule and probe only")
-                target = LoadBalancerTarget(poolID: "", ruleName: lbConfiguration.metadata.uid, probePath: "",
-                                            probePort: settings.gatewayLBProbePort, cloud: settings.cloud)
+            var pools: [PoolKey: Result<GatewayPool, GatewayPoolError>] = [:]
+            var targets = [try await releaseTarget(lbConfiguration, sgc: sgc, pools: &pools)]
+            for sibling in batch {
+                targets.append(try await releaseTarget(sibling, sgc: sgcs.get(sibling.objectKey), pools: &pools))
             }
-            switch target.poolID.isEmpty ? LoadBalancerPlan.releaseRuleOnly(current, target: target)
-                : LoadBalancerPlan.release(current, target: target) {
+            switch LoadBalancerPlan.release(current, targets: targets) {
             case .unchanged: break
             case .put(let released): _ = try await fabric.putLoadBalancer(released)
             case .delete: try await fabric.deleteLoadBalancer()
             }
         }
+        try await removeFinalizer(of: lbConfiguration)
+        for sibling in batch {
+            do {
+                try await removeFinalizer(of: sibling)
+            } catch {
+                // Its rule is gone: its own pass (requeued when it chose to wait) finds nothing to write and
+                // releases it then.
+                logger.info("could not release a sibling GatewayLBConfiguration; its own pass will",
+                            metadata: ["object": "\(sibling.objectKey)", "error": "\(error)"])
+            }
+        }
+        return .done
+    }
+
+    /// Whether the VM configuration of `lbConfiguration` is gone. With `deleting`, an existing one is deleted
+    /// first (this configuration's own); its Delete event brings the owner back.
+    private func vmConfigurationGone(of lbConfiguration: GatewayLBConfiguration, deleting: Bool) async throws -> Bool {
+        let api = client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
+        let name = lbConfiguration.metadata.name
+        do {
+            if deleting { return try await api.delete(name) == nil }
+            _ = try await api.get(name)
+            return false
+        } catch .notFound {
+            return true
+        } catch {
+            throw error.during("\(deleting ? "delete" : "get") GatewayVMConfiguration \(lbConfiguration.objectKey)")
+        }
+    }
+
+    /// The other configurations that hold this controller's finalizer and are on their way out (being deleted, or
+    /// their SGC is): `ready` when they are being deleted and the cache holds no VM configuration of theirs any
+    /// more, `pending` counts the rest.
+    private func releasingSiblings(of lbConfiguration: GatewayLBConfiguration)
+        -> (ready: [GatewayLBConfiguration], pending: Int)
+    {
+        var ready: [GatewayLBConfiguration] = []
+        var pending = 0
+        for sibling in lbConfigurations.list()
+        where sibling.metadata.uid != lbConfiguration.metadata.uid
+            && sibling.metadata.hasFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration)
+        {
+            let owner = sgcs.get(sibling.objectKey)
+            guard sibling.metadata.isBeingDeleted || owner == nil || owner?.metadata.isBeingDeleted == true else {
+                continue
+            }
+            if sibling.metadata.isBeingDeleted && vmConfigurations.get(sibling.objectKey) == nil {
+                ready.append(sibling)
+            } else {
+                pending += 1
+            }
+        }
+        return (ready, pending)
+    }
+
+    /// The load balancer pieces of a configuration being released. Its pool is resolved once per distinct target;
+    /// when the pool is gone (and with it the frontend's users), its rule and probe can still go by name.
+    private func releaseTarget(_ lbConfiguration: GatewayLBConfiguration, sgc: StaticGatewayConfiguration?,
+                               pools: inout [PoolKey: Result<GatewayPool, GatewayPoolError>]) async throws
+        -> LoadBalancerTarget
+    {
+        let key = PoolKey(lbConfiguration.spec)
+        if pools[key] == nil {
+            do {
+                pools[key] = .success(try await GatewayPoolResolver.resolve(lbConfiguration.spec, fabric: fabric))
+            } catch let error as GatewayPoolError {
+                pools[key] = .failure(error)
+            }
+        }
+        switch pools[key] {
+        case .success(let pool): return target(lbConfiguration, pool: pool)
+        case .failure(let error):
+            await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayLBConfigurationError",
+                         message: "\(error); removing the rule and probe only")
+        case nil: break
+        }
+        return LoadBalancerTarget(poolID: "", ruleName: lbConfiguration.metadata.uid, probePath: "",
+                                  probePort: settings.gatewayLBProbePort, cloud: settings.cloud)
+    }
+
+    private func removeFinalizer(of lbConfiguration: GatewayLBConfiguration) async throws {
         var released = lbConfiguration
         released.metadata.removeFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration)
         do {
@@ -265,7 +354,6 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         } catch {
             throw error.during("remove the finalizer of GatewayLBConfiguration \(lbConfiguration.objectKey)")
         }
-        return .done
     }
 
     private func record(on sgc: StaticGatewayConfiguration?, type: String, reason: String, message: String) async {

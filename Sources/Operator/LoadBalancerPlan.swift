@@ -136,31 +136,41 @@ public enum LoadBalancerPlan {
         case delete
     }
 
-    /// Removes this configuration's rules and probe; when no other rule uses the pool's frontend, also the
-    /// frontend and backend; when no frontend remains, the whole load balancer (spec §3.8).
-    public static func release(_ observed: LoadBalancer, target: LoadBalancerTarget) -> Release {
+    /// Removes the rules and probes of `targets` (configurations released together, so that a wave of deletions
+    /// costs one write); then, for each of their pools whose frontend no remaining rule uses, the frontend and
+    /// backend; when that leaves no frontend at all, the whole load balancer (spec §3.8).
+    ///
+    /// A target without a pool ID (its pool no longer exists, so its frontend cannot be named; spec §8.2 item 12,
+    /// where Go keeps the finalizer forever) loses only its rule and probe.
+    ///
+    /// The caller releases only configurations whose VM configuration is gone: every VM configuration that may
+    /// still reference a backend belongs to a configuration whose rule remains, and that rule keeps the pool.
+    public static func release(_ observed: LoadBalancer, targets: [LoadBalancerTarget]) -> Release {
         var lb = observed
-        lb.rules.removeAll { target.ruleName.equalFold($0.name) }
-        // Rules without a frontend (a Go crash) do not keep the frontend alive.
-        let users = lb.rules.filter { target.frontendID.equalFold($0.frontendID) }.count
-        if let index = lb.probes.firstIndex(where: { target.ruleName.equalFold($0.name) }) {
-            lb.probes.remove(at: index)
-        }
-        if users == 0 {
+        let names = Set(targets.map { $0.ruleName.lowercased() })
+        lb.rules.removeAll { names.contains($0.name.lowercased()) }
+        lb.probes.removeAll { names.contains($0.name.lowercased()) }
+        var removedFrontend = false
+        var seenPools: Set<String> = []
+        for target in targets where !target.poolID.isEmpty && seenPools.insert(target.poolID.lowercased()).inserted {
+            // Rules without a frontend (a Go crash) do not keep the frontend alive.
+            guard !lb.rules.contains(where: { target.frontendID.equalFold($0.frontendID) }) else { continue }
             lb.frontends.removeAll { target.frontendID.equalFold($0.id) || ($0.id == nil && target.poolID.equalFold($0.name)) }
             lb.backends.removeAll { target.backendID.equalFold($0.id) || ($0.id == nil && target.poolID.equalFold($0.name)) }
-            if lb.frontends.isEmpty { return .delete }
+            removedFrontend = true
         }
+        if removedFrontend && lb.frontends.isEmpty { return .delete }
         return lb == observed ? .unchanged : .put(lb)
     }
 
-    /// Removes only this configuration's rules and probe: for a pool that no longer exists, whose frontend cannot
-    /// be named (spec §8.2 item 12, where Go keeps the finalizer forever).
-    public static func releaseRuleOnly(_ observed: LoadBalancer, target: LoadBalancerTarget) -> Release {
-        var lb = observed
-        lb.rules.removeAll { target.ruleName.equalFold($0.name) }
-        lb.probes.removeAll { target.ruleName.equalFold($0.name) }
-        return lb == observed ? .unchanged : .put(lb)
+    /// How long a configuration whose VM configuration is gone holds back its release while `pendingSiblings`
+    /// other configurations, deleted with it, still wait for theirs: the last of them releases every one in one
+    /// write. The wait ends `window` after this configuration's deletion started, so that a sibling stuck in
+    /// deletion delays it by that much at most. nil: release now.
+    public static func releaseDelay(pendingSiblings: Int, deletedFor elapsed: Duration,
+                                    window: Duration) -> Duration? {
+        guard pendingSiblings > 0, elapsed < window else { return nil }
+        return window - elapsed
     }
 
     /// The Go `sameLBRuleConfig`: frontend, backend and probe IDs (case-insensitive), protocol and floating IP.

@@ -136,6 +136,21 @@ import Testing
         }
     }
 
+    @Test func aScriptedFaultCanHitOneMethodAndPathOnly() async throws {
+        try await Harness.with { arm in
+            try await arm.put(lbPath, Harness.loadBalancer())
+            arm.emulator.enqueue(.error(status: 403, code: "AuthorizationFailed", message: "no delete for you"),
+                                 for: .request(method: "DELETE", pathSuffix: "/LOADBALANCERS/kubeegressgateway-ilb"))
+            #expect(try await arm.get(Harness.scaleSetPath, api: Harness.compute).status == 200)
+            #expect(try await arm.get(lbPath).status == 200)
+            let refused = try await arm.delete(lbPath)
+            #expect(refused.status == 403 && refused.errorCode == "AuthorizationFailed", "\(refused)")
+            #expect(refused["error", "message"]?.stringValue == "no delete for you")
+            #expect(try await arm.get(lbPath).status == 200)
+            #expect(try await arm.delete(lbPath).status == 200)
+        }
+    }
+
     @Test func aDroppedConnectionIsATransportError() async throws {
         try await Harness.with { arm in
             arm.emulator.enqueue(.dropConnection)

@@ -135,7 +135,7 @@ struct LoadBalancerPlanTests {
 
     @Test("release: an LB holding only this configuration is deleted")
     func releaseDeletes() {
-        #expect(LoadBalancerPlan.release(Self.provisioned(), target: Self.target) == .delete)
+        #expect(LoadBalancerPlan.release(Self.provisioned(), targets: [Self.target]) == .delete)
     }
 
     @Test("release: a foreign rule on the same frontend keeps the frontend and backend")
@@ -146,7 +146,7 @@ struct LoadBalancerPlanTests {
         foreign.frontendPort = 6001
         foreign.backendPort = 6001
         lb.rules.append(foreign)
-        guard case .put(let released) = LoadBalancerPlan.release(lb, target: Self.target) else {
+        guard case .put(let released) = LoadBalancerPlan.release(lb, targets: [Self.target]) else {
             Issue.record("expected a PUT")
             return
         }
@@ -162,7 +162,7 @@ struct LoadBalancerPlanTests {
         lb.frontends.append(.init(name: "other-pool", id: "\(Self.lbID)/frontendIPConfigurations/other-pool",
                                   privateIPAddress: "10.0.0.5", privateIPAddressVersion: "IPv4"))
         lb.rules.append(.init(name: "broken", hasProperties: false))
-        guard case .put(let released) = LoadBalancerPlan.release(lb, target: Self.target) else {
+        guard case .put(let released) = LoadBalancerPlan.release(lb, targets: [Self.target]) else {
             Issue.record("expected a PUT")
             return
         }
@@ -176,6 +176,94 @@ struct LoadBalancerPlanTests {
         let other = LoadBalancerTarget(poolID: "pool-uid", ruleName: "gone-uid", probePath: "/gw/x", probePort: 8082,
                                        cloud: Self.cloud)
         lb.rules[0].name = "lb-uid"
-        #expect(LoadBalancerPlan.release(lb, target: other) == .unchanged)
+        #expect(LoadBalancerPlan.release(lb, targets: [other]) == .unchanged)
+    }
+
+    /// The LB with `count` configurations on the pool of ``provisioned()``: rules and probes `lb-uid`, `lb-uid1`, ….
+    static func shared(by count: Int) -> LoadBalancer {
+        var lb = Self.provisioned()
+        for index in 1..<count {
+            var rule = lb.rules[0]
+            rule.name = "lb-uid\(index)"
+            rule.probeID = "\(Self.lbID)/probes/lb-uid\(index)"
+            rule.frontendPort = 6000 + Int32(index)
+            rule.backendPort = rule.frontendPort
+            lb.rules.append(rule)
+            var probe = lb.probes[0]
+            probe.name = "lb-uid\(index)"
+            lb.probes.append(probe)
+        }
+        return lb
+    }
+
+    static func target(_ index: Int, pool: String = "pool-uid") -> LoadBalancerTarget {
+        LoadBalancerTarget(poolID: pool, ruleName: index == 0 ? "lb-uid" : "lb-uid\(index)", probePath: "/gw/x",
+                           probePort: 8082, cloud: cloud)
+    }
+
+    @Test("release of every configuration of the LB together is one DELETE")
+    func releaseBatchDeletes() {
+        #expect(LoadBalancerPlan.release(Self.shared(by: 10), targets: (0..<10).map { Self.target($0) }) == .delete)
+    }
+
+    @Test("release of a batch while one configuration stays: one PUT without the batch's rules and probes, pool kept")
+    func releaseBatchKeepsTheRemainingRulesPool() {
+        let lb = Self.shared(by: 4)
+        guard case .put(let released) = LoadBalancerPlan.release(lb, targets: (0..<3).map { Self.target($0) }) else {
+            Issue.record("expected a PUT")
+            return
+        }
+        #expect(released.rules.map(\.name) == ["lb-uid3"] && released.probes.map(\.name) == ["lb-uid3"])
+        #expect(released.frontends == lb.frontends && released.backends == lb.backends)
+    }
+
+    @Test("release of the last configuration of one pool removes that pool's frontend and backend only")
+    func releaseBatchAcrossPools() {
+        var lb = Self.provisioned()
+        lb.frontends.append(.init(name: "other-pool", id: "\(Self.lbID)/frontendIPConfigurations/other-pool",
+                                  privateIPAddress: "10.0.0.5", privateIPAddressVersion: "IPv4"))
+        lb.backends.append(.init(name: "other-pool", id: "\(Self.lbID)/backendAddressPools/other-pool"))
+        var rule = lb.rules[0]
+        rule.name = "other-rule"
+        rule.frontendID = "\(Self.lbID)/frontendIPConfigurations/other-pool"
+        rule.backendID = "\(Self.lbID)/backendAddressPools/other-pool"
+        lb.rules.append(rule)
+        guard case .put(let released) = LoadBalancerPlan.release(lb, targets: [Self.target(0)]) else {
+            Issue.record("expected a PUT")
+            return
+        }
+        #expect(released.frontends.map(\.name) == ["other-pool"] && released.backends.map(\.name) == ["other-pool"])
+        #expect(released.rules.map(\.name) == ["other-rule"])
+        // Both pools released together: nothing remains, the LB goes.
+        #expect(LoadBalancerPlan.release(lb, targets: [
+            Self.target(0),
+            LoadBalancerTarget(poolID: "other-pool", ruleName: "other-rule", probePath: "/gw/y", probePort: 8082,
+                               cloud: Self.cloud),
+        ]) == .delete)
+    }
+
+    /// Go resolves the pool during deletion and keeps the finalizer forever once it is gone (spec §8.2 item 12).
+    @Test("a target whose pool is gone loses its rule and probe; the frontend and backend stay, the LB is not deleted")
+    func releaseWithoutPool() {
+        let lb = Self.provisioned()
+        let orphan = LoadBalancerTarget(poolID: "", ruleName: "lb-uid", probePath: "", probePort: 8082, cloud: Self.cloud)
+        guard case .put(let released) = LoadBalancerPlan.release(lb, targets: [orphan]) else {
+            Issue.record("expected a PUT")
+            return
+        }
+        #expect(released.rules.isEmpty && released.probes.isEmpty)
+        #expect(released.frontends == lb.frontends && released.backends == lb.backends)
+    }
+
+    @Test("a released configuration waits for siblings deleted with it, within the window only", arguments: [
+        (pending: 0, elapsed: 0, expected: nil),
+        (pending: 3, elapsed: 0, expected: 120),
+        (pending: 3, elapsed: 100, expected: 20),
+        (pending: 1, elapsed: 120, expected: nil),
+        (pending: 1, elapsed: 500, expected: nil),
+    ] as [(pending: Int, elapsed: Int64, expected: Int64?)])
+    func releaseDelay(_ example: (pending: Int, elapsed: Int64, expected: Int64?)) {
+        #expect(LoadBalancerPlan.releaseDelay(pendingSiblings: example.pending, deletedFor: .seconds(example.elapsed),
+                                              window: .seconds(120)) == example.expected.map { .seconds($0) })
     }
 }

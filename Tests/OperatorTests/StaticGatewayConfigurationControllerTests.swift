@@ -129,6 +129,94 @@ struct StaticGatewayConfigurationControllerTests {
         }
     }
 
+    /// One row of the validation matrix of spec §2.3 (§8.1 item 7).
+    struct ValidationExample: Sendable, CustomTestStringConvertible {
+        var name: String
+        var spec: StaticGatewayConfigurationSpec
+        /// The field error, naming the field and the value; nil for a valid spec.
+        var error: String?
+        /// The CRD schema already bounds this field, so the API server refuses the SGC with its own wording (which
+        /// names the field and the value too); the operator's check, for servers without that schema, is `error`.
+        var refusedByAPIServer: String?
+
+        var testDescription: String { name }
+
+        static let profile = GatewayVmssProfile(vmssResourceGroup: "rg", vmssName: "vmss", publicIpPrefixSize: 31)
+        static let prefixID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/publicIPPrefixes/p"
+
+        static func sized(_ size: Int32) -> ValidationExample {
+            ValidationExample(
+                name: "prefix size \(size)",
+                spec: .init(gatewayVmssProfile: .init(vmssResourceGroup: "rg", vmssName: "vmss", publicIpPrefixSize: size)),
+                error: "spec.gatewayVmssProfile.publicIpPrefixSize: Invalid value: \(size): "
+                    + "Gateway vmss public ip prefix size should be between 0 and 31 inclusively",
+                refusedByAPIServer: "spec.gatewayVmssProfile.publicIpPrefixSize: Invalid value: \(size): ")
+        }
+
+        static let all = [
+            ValidationExample(name: "node pool only", spec: .init(gatewayNodepoolName: "gwpool")),
+            ValidationExample(name: "VMSS profile only", spec: .init(gatewayVmssProfile: profile)),
+            ValidationExample(
+                name: "both", spec: .init(gatewayNodepoolName: "gwpool", gatewayVmssProfile: profile),
+                error: "spec.gatewayNodepoolName: Invalid value: \"gwpool\": "
+                    + "Only one of GatewayNodepoolName and GatewayVmssProfile should be provided"),
+            ValidationExample(
+                name: "neither", spec: .init(),
+                error: "spec.gatewayNodepoolName: Invalid value: \"\": "
+                    + "Either GatewayNodepoolName or GatewayVmssProfile must be provided"),
+            ValidationExample(
+                name: "empty resource group",
+                spec: .init(gatewayVmssProfile: .init(vmssResourceGroup: "", vmssName: "vmss", publicIpPrefixSize: 31)),
+                error: "spec.gatewayVmssProfile.vmssResourceGroup: Invalid value: \"\": Gateway vmss resource group is empty"),
+            ValidationExample(
+                name: "empty VMSS name",
+                spec: .init(gatewayVmssProfile: .init(vmssResourceGroup: "rg", vmssName: "", publicIpPrefixSize: 31)),
+                error: "spec.gatewayVmssProfile.vmssName: Invalid value: \"\": Gateway vmss name is empty"),
+            sized(-1),
+            sized(32),
+            ValidationExample(
+                name: "prefix ID without public IPs",
+                spec: .init(gatewayNodepoolName: "gwpool", provisionPublicIps: false, publicIpPrefixId: prefixID),
+                error: "spec.publicIpPrefixId: Invalid value: \"\(prefixID)\": "
+                    + "PublicIpPrefixId should be empty when ProvisionPublicIps is false"),
+        ]
+    }
+
+    @Test("the validation matrix: valid specs are provisioned, invalid ones refused with the field and the value",
+          arguments: ValidationExample.all)
+    func validationMatrix(_ example: ValidationExample) async throws {
+        let object = sgc("gw", spec: example.spec)
+        // The operator's own check, whatever the API server lets through.
+        #expect(object.spec.validationErrors().map(\.description) == (example.error.map { [$0] } ?? []))
+        try await OperatorHarness.run { harness in
+            if let refusal = example.refusedByAPIServer {
+                do {
+                    _ = try await harness.sgcs().create(object)
+                    Issue.record("the API server accepted \(example.name)")
+                } catch let error as KubeError {
+                    guard case .invalid(let refused) = error else { throw error }
+                    #expect(refused.description.contains(refusal), "\(refused)")
+                }
+                return
+            }
+            _ = try await harness.sgcs().create(object)
+            guard let error = example.error else {
+                _ = try await harness.eventually(harness.lbConfigurations(), "gw") { _ in true }
+                let provisioned = try await harness.eventually(harness.sgcs(), "gw") { !$0.metadata.finalizers.isEmpty }
+                #expect(provisioned.status.readyCondition?.reason != "InvalidSpec")
+                return
+            }
+            let refused = try await harness.eventually(harness.sgcs(), "gw") { $0.status.readyCondition != nil }
+            let expected = "StaticGatewayConfiguration.egressgateway.kubernetes.azure.com \"gw\" is invalid: \(error)"
+            #expect(refused.status.readyCondition?.reason == "InvalidSpec")
+            #expect(refused.status.readyCondition?.message == expected)
+            #expect(refused.metadata.finalizers.isEmpty)
+            let warning = try await eventuallyEvent(harness, about: "gw", reason: "InvalidSpec")
+            #expect(warning.type == "Warning" && warning.message == expected)
+            await #expect(throws: KubeError.self) { try await harness.lbConfigurations().get("gw") }
+        }
+    }
+
     /// Go emits `Normal Reconciling` and counts a success even when the pass failed (spec §8.2 item 1).
     @Test("a failed pass gives only a Warning ReconcileError and counts as a failure")
     func failureIsReportedAsFailure() async throws {
