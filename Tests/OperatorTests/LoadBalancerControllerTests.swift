@@ -10,12 +10,6 @@ import Testing
 /// (spec §3 and §8.1 items 8–13).
 @Suite("GatewayLBConfiguration controller")
 struct LoadBalancerControllerTests {
-    /// The in-memory fabric's world, which VMControllerTests still takes from here until it moves to the ARMEmulator.
-    static let cloud = CloudTarget(subscriptionID: "sub", resourceGroup: "rg", location: "eastus",
-                                   vnetName: "vnet", subnetName: "subnet")
-    static let vmss = ScaleSetSummary(resourceGroup: "rg", name: "gw-vmss", uniqueID: "vmss-unique-id",
-                                      tags: ["aks-managed-poolName": "gwpool", "aks-managed-gatewayIPPrefixSize": "31"])
-
     static let lbID = ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,
                                  kind: .loadBalancer, names: ["kubeegressgateway-ilb"])
     static let scaleSetID = ResourceID(subscription: AzureFabricTests.subscription, resourceGroup: AzureFabricTests.group,

@@ -36,7 +36,7 @@ struct OperatorHarness: Sendable {
             let harness = OperatorHarness(
                 server: server, client: client, metrics: MetricsRegistry(),
                 settings: OperatorSettings(secretNamespace: secretNamespace, podNamespace: secretNamespace,
-                                           cloud: cloud ?? (fabric as? InMemoryFabric)?.cloud ?? CloudTarget()))
+                                           cloud: cloud ?? CloudTarget()))
             let running = startsOperator ? harness.startOperator(fabric: fabric) : nil
             defer { running?.cancel() }
             try await withTestTimeout(timeout) { try await body(harness) }
