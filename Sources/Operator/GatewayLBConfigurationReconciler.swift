@@ -63,14 +63,17 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         return try await metrics.measure(.reconcileGatewayLBConfiguration, resource: resource,
                                          subscription: cloud.subscriptionID,
                                          resourceGroup: cloud.loadBalancerResourceGroup) {
+            // The pass's own writes (the finalizer) move the object on: `Ready` is written over the latest of them,
+            // or the API server refuses it as a conflict and a first pass that fails never says why.
+            var current = lbConfiguration
             do {
-                try await provision(lbConfiguration, sgc: sgc)
+                try await provision(&current, sgc: sgc)
             } catch {
                 await record(on: sgc, type: Event.warning, reason: "ReconcileGatewayLBConfigurationError",
                              message: "\(error)")
                 if !ReadyState.isTransient(error) {
-                    try? await writeStatus(lbConfiguration, ready: ReadyState(
-                        reason: .waitingForLoadBalancer, message: "\(error)"), from: lbConfiguration)
+                    try? await writeStatus(current, ready: ReadyState(
+                        reason: .waitingForLoadBalancer, message: "\(error)"), from: current)
                 }
                 throw error
             }
@@ -91,13 +94,15 @@ public struct GatewayLBConfigurationReconciler: Sendable {
 
     // MARK: Provisioning
 
-    private func provision(_ observed: GatewayLBConfiguration, sgc: StaticGatewayConfiguration) async throws {
-        var lbConfiguration = observed
-        if lbConfiguration.metadata.addFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration) {
+    /// - Parameter lbConfiguration: the observed object; on return, as the API server last stored it in this pass.
+    private func provision(_ lbConfiguration: inout GatewayLBConfiguration,
+                           sgc: StaticGatewayConfiguration) async throws {
+        var withFinalizer = lbConfiguration
+        if withFinalizer.metadata.addFinalizer(EgressGateway.Finalizer.gatewayLBConfiguration) {
             do {
-                lbConfiguration = try await client.resource(GatewayLBConfiguration.self).update(lbConfiguration)
+                lbConfiguration = try await client.resource(GatewayLBConfiguration.self).update(withFinalizer)
             } catch {
-                throw error.during("add the finalizer to GatewayLBConfiguration \(observed.objectKey)")
+                throw error.during("add the finalizer to GatewayLBConfiguration \(withFinalizer.objectKey)")
             }
         }
         let pool = try await GatewayPoolResolver.resolve(lbConfiguration.spec, fabric: fabric)
