@@ -85,8 +85,9 @@ extension FabricState {
         guard let scaleSet = resources[scaleSetID.key] else { throw .notFound(scaleSetID) }
         let existing = all(.scaleSetVM).filter { $0.id.parent == scaleSet.id }
         var next = (existing.compactMap { Int($0.id.name) }.max() ?? -1) + 1
-        let prefix = scaleSet.body[path: "properties", "virtualMachineProfile", "osProfile", "computerNamePrefix"]?.stringValue
-            ?? scaleSet.id.name
+        // A model without an OS profile (a specialized image) gives instances without one, and without computer names.
+        let osProfile = scaleSet.body[path: "properties", "virtualMachineProfile", "osProfile"]
+        let prefix = osProfile?["computerNamePrefix"]?.stringValue ?? scaleSet.id.name
         var created: [ARMValue] = []
         for _ in 0..<count {
             let id = ResourceID(subscription: scaleSet.id.subscription, resourceGroup: scaleSet.id.resourceGroup,
@@ -97,9 +98,14 @@ extension FabricState {
                 "properties": [
                     "latestModelApplied": true,
                     "vmId": .string(UUID().uuidString.lowercased()),
-                    "osProfile": ["computerName": .string(prefix + Self.base36(next, width: 6)), "adminUsername": "azureuser"],
                 ],
             ]
+            if let osProfile, !osProfile.isNull {
+                body[path: "properties", "osProfile"] = [
+                    "computerName": .string(prefix + Self.base36(next, width: 6)),
+                    "adminUsername": osProfile["adminUsername"] ?? "azureuser",
+                ]
+            }
             body["tags"] = scaleSet.body["tags"]
             body["sku"] = scaleSet.body["sku"]
             body[path: Self.instanceNICPath] = scaleSet.body[path: Self.modelNICPath] ?? []

@@ -50,7 +50,7 @@ extension GatewayVMConfigurationReconciler {
             }
             guard let own else { continue }
             guard let computerName = instance.computerName else {
-                throw OperatorError.fabric("vmss vm(\(instance.instanceID)) has empty os profile")
+                throw OperatorError.fabric("\(owner) has empty os profile")
             }
             let primary = instance.interfaces.first(where: \.primary)?.ipConfigurations.first { $0.primary == true }
             let primaryIP = primary.flatMap { instance.privateIPs[$0.name] } ?? ""

@@ -74,6 +74,24 @@ struct ScaleSetIPConfigurationTests {
         }
     }
 
+    /// Go: `vmss vm(<id>) has empty os profile`. A scale set from a specialized image has no OS profile, nor have
+    /// its instances: no computer name to list the gateway node by.
+    @Test("an instance without an OS profile fails the pass, naming the VMSS and the instance")
+    func instanceWithoutOSProfile() async throws {
+        try await VMPassFixture.with { fixture in
+            // Private mode: a third instance would find no address left in the pool's /31 prefix.
+            try await fixture.create("gw1", Self.privateMode)
+            var patch: ARMValue = [:]
+            patch[path: "properties", "virtualMachineProfile", "osProfile"] = .null
+            try fixture.emulator.create(VMPassFixture.scaleSetID(), patch)
+            let added = try fixture.emulator.addInstances(to: VMPassFixture.scaleSetID(), count: 1)
+            let instance = try #require(added.first?["instanceId"]?.stringValue)
+            #expect(added.first?[path: "properties", "osProfile"] == nil)
+            let message = try await fixture.failingPass("gw1")
+            #expect(message == "vmss(\(Self.scaleSet)) instance(\(instance)) has empty os profile")
+        }
+    }
+
     @Test("an instance without a primary NIC fails the pass, naming the VMSS and the instance")
     func instanceWithoutPrimaryNIC() async throws {
         try await VMPassFixture.with { fixture in
