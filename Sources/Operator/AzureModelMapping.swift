@@ -44,7 +44,8 @@ extension LoadBalancer {
                          subnetID: item.reference("subnet"))
             },
             backends: (json.property("backendAddressPools")?.children ?? []).map {
-                BackendPool(name: $0.name, id: $0["id"]?.stringValue)
+                BackendPool(name: $0.name, id: $0["id"]?.stringValue,
+                            hasMembers: !($0.property("backendIPConfigurations")?.children ?? []).isEmpty)
             },
             rules: (json.property("loadBalancingRules")?.children ?? []).map { item in
                 Rule(name: item.name, hasProperties: item["properties"] != nil,

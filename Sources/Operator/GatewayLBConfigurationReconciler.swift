@@ -123,6 +123,7 @@ public struct GatewayLBConfigurationReconciler: Sendable {
                 desired = planned.loadBalancer
             }
         }
+        if let planned = desired { desired = LoadBalancerPlan.pruneAbandonedPools(planned) }
         if let desired, desired != current { _ = try await fabric.putLoadBalancer(desired) }
         // Read back through the plan: an unchanged result gives this configuration's port and frontend IP.
         let plan = try LoadBalancerPlan.provision(try await fabric.loadBalancer(), target: target, subnetID: subnet)

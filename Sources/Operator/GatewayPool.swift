@@ -69,6 +69,18 @@ public enum GatewayPoolResolver {
         throw GatewayPoolError.notFound(nodepoolName: nodepool)
     }
 
+    /// The pool a configuration was provisioned on before, as ``GatewayPool/Kind/recorded`` names it; nil when it no
+    /// longer exists (then nothing of ours is left on it).
+    static func resolve(recorded kind: GatewayPool.Kind, fabric: some GatewayFabric) async throws -> GatewayPool? {
+        switch kind {
+        case .scaleSet(let group, let name):
+            guard let vmss = try await fabric.scaleSet(resourceGroup: group, name: name) else { return nil }
+            return try pool(of: vmss, nodepool: "", prefixLength: nil)
+        case .virtualMachines(let nodepool):
+            return GatewayPool(kind: kind, id: EgressGateway.vmPoolID(nodepoolName: nodepool))
+        }
+    }
+
     private static func pool(of vmss: ScaleSetSummary, nodepool: String, prefixLength: Int32?) throws -> GatewayPool {
         guard !vmss.uniqueID.isEmpty else {
             throw GatewayPoolError.missingUniqueID(nodepoolName: nodepool, vmssName: vmss.name,
@@ -89,5 +101,40 @@ struct PoolKey: Hashable {
         nodepool = spec.gatewayNodepoolName.lowercased()
         resourceGroup = spec.gatewayVmssProfile.vmssResourceGroup.lowercased()
         scaleSet = spec.gatewayVmssProfile.vmssName
+    }
+}
+
+extension GatewayPool.Kind {
+    /// The pool as the VM controller records it on a GatewayVMConfiguration (`vmss/<resource group>/<name>` or
+    /// `vms/<node pool>`), so that it can clean up there after the configuration moved to another pool.
+    var recorded: String {
+        switch self {
+        case .scaleSet(let group, let name): "vmss/\(group)/\(name)"
+        case .virtualMachines(let nodepool): "vms/\(nodepool)"
+        }
+    }
+
+    init?(recorded text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("vmss", 3) where !parts[1].isEmpty && !parts[2].isEmpty:
+            self = .scaleSet(resourceGroup: parts[1], name: parts[2])
+        case ("vms", 2) where !parts[1].isEmpty:
+            self = .virtualMachines(nodepoolName: parts[1])
+        default:
+            return nil
+        }
+    }
+
+    /// Equal pools: resource groups and node pool names compare case-insensitively, as Azure and AKS do.
+    func isSame(as other: GatewayPool.Kind) -> Bool {
+        switch (self, other) {
+        case (.scaleSet(let group, let name), .scaleSet(let otherGroup, let otherName)):
+            group.equalFold(otherGroup) && name.equalFold(otherName)
+        case (.virtualMachines(let nodepool), .virtualMachines(let otherNodepool)):
+            nodepool.equalFold(otherNodepool)
+        default:
+            false
+        }
     }
 }

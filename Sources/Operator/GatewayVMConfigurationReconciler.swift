@@ -14,6 +14,10 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     public static let component = "gatewayVMConfiguration-controller"
     /// The drift self-heal period of the Go operator.
     public static let resyncPeriod: Duration = .seconds(300)
+    /// The pool this controller last put the configuration's ipconfigs on (``GatewayPool/Kind/recorded``). When the
+    /// spec moves to another pool, the old one is cleaned from it (Go leaves the old ipconfigs, and with them the
+    /// prefix's addresses, behind: spec §8.2 item 10). Not in Go; a configuration without it is taken as new.
+    public static let poolAnnotation = "egressgateway.kubernetes.azure.com/gateway-pool"
 
     let client: KubeClient
     let settings: OperatorSettings
@@ -86,9 +90,10 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     /// VMSS in `gatewayVmssProfile`): comparing the specs as written made two such configurations remove each
     /// other's ipconfigs on every pass. A pool that does not exist is no sibling; any other failure to resolve
     /// one fails the pass, which is retried, rather than removing an ipconfig that may well be a sibling's.
-    private func siblings(of vmConfiguration: GatewayVMConfiguration,
-                          in pool: GatewayPool) async throws -> [GatewayVMConfiguration] {
-        var pools: [PoolKey: GatewayPool?] = [PoolKey(vmConfiguration.spec): pool]
+    /// - Parameter specPool: whether `pool` is the one the configuration's spec names now (not its former pool).
+    private func siblings(of vmConfiguration: GatewayVMConfiguration, in pool: GatewayPool,
+                          specPool: Bool = true) async throws -> [GatewayVMConfiguration] {
+        var pools: [PoolKey: GatewayPool?] = specPool ? [PoolKey(vmConfiguration.spec): pool] : [:]
         var siblings: [GatewayVMConfiguration] = []
         // Siblings not reconciled yet are included too: that is the batching. Should one be deleted before its
         // own first pass, the next pass of any configuration of the pool removes its ipconfig again.
@@ -120,6 +125,21 @@ public struct GatewayVMConfigurationReconciler: Sendable {
             }
         }
         let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)
+        // The old pool is cleaned before the record moves on, and the record before anything lands on the new pool:
+        // whatever a crash interrupts, the next pass knows every pool that may hold an ipconfig of ours.
+        let recorded = vmConfiguration.metadata.annotations[Self.poolAnnotation].flatMap(GatewayPool.Kind.init(recorded:))
+        if let recorded, !recorded.isSame(as: pool.kind) {
+            try await releaseFormerPool(recorded, of: vmConfiguration)
+        }
+        if recorded.map({ !$0.isSame(as: pool.kind) }) ?? true {
+            var updated = vmConfiguration
+            updated.metadata.annotations[Self.poolAnnotation] = pool.kind.recorded
+            do {
+                vmConfiguration = try await client.resource(GatewayVMConfiguration.self).update(updated)
+            } catch {
+                throw error.during("record the gateway pool on GatewayVMConfiguration \(updated.objectKey)")
+            }
+        }
         let prefix = try await PublicIPPrefixPlan.ensure(for: vmConfiguration, pool: pool, cloud: settings.cloud,
                                                          fabric: fabric)
         let own = GatewayIPConfiguration(name: Self.ipConfigurationName(vmConfiguration), prefixID: prefix?.id)
@@ -166,21 +186,20 @@ public struct GatewayVMConfigurationReconciler: Sendable {
     /// prefix, then the finalizer. A pool that no longer exists has nothing to clean: a Warning says so and the
     /// object is released (Go keeps the finalizer forever, spec §8.2 item 12).
     private func release(_ vmConfiguration: GatewayVMConfiguration, sgc: StaticGatewayConfiguration?) async throws {
+        var releasedFrom: GatewayPool.Kind?
         do {
             let pool = try await GatewayPoolResolver.resolve(vmConfiguration.spec, fabric: fabric)
-            let siblings = try await siblings(of: vmConfiguration, in: pool)
-            switch pool.kind {
-            case .scaleSet(let group, let name):
-                _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
-                                              siblings: siblings, addingAbsent: false)
-            case .virtualMachines(let nodepoolName):
-                _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
-                                                       siblings: siblings, addingAbsent: false,
-                                                       releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
-            }
+            try await remove(vmConfiguration, from: pool, siblings: try await siblings(of: vmConfiguration, in: pool))
+            releasedFrom = pool.kind
         } catch let error as GatewayPoolError {
             await record(on: sgc, type: Event.warning, reason: "EnsureDeleteGatewayVMConfigurationError",
                          message: "\(error); no ipconfigs left to remove")
+        }
+        // Deleted after its spec moved and before a pass cleaned the pool it was on.
+        if let recorded = vmConfiguration.metadata.annotations[Self.poolAnnotation].flatMap(GatewayPool.Kind.init(recorded:)),
+           !(releasedFrom.map(recorded.isSame(as:)) ?? false)
+        {
+            try await releaseFormerPool(recorded, of: vmConfiguration)
         }
         try await PublicIPPrefixPlan.deleteManaged(of: vmConfiguration, cloud: settings.cloud, fabric: fabric)
         var released = vmConfiguration
@@ -190,6 +209,29 @@ public struct GatewayVMConfigurationReconciler: Sendable {
         } catch .notFound {
         } catch {
             throw error.during("remove the finalizer of GatewayVMConfiguration \(vmConfiguration.objectKey)")
+        }
+    }
+
+    /// Removes this configuration's ipconfigs (and public IPs on VM pools) from a pool it no longer targets. ARM's
+    /// errors name the old pool's resources; they pass through unwrapped so that `Retry-After` still applies.
+    private func releaseFormerPool(_ kind: GatewayPool.Kind, of vmConfiguration: GatewayVMConfiguration) async throws {
+        guard let pool = try await GatewayPoolResolver.resolve(recorded: kind, fabric: fabric) else { return }
+        logger.info("removing a GatewayVMConfiguration from the pool it no longer targets",
+                    metadata: ["object": "\(vmConfiguration.objectKey)", "pool": "\(kind.recorded)"])
+        let siblings = try await siblings(of: vmConfiguration, in: pool, specPool: false)
+        try await remove(vmConfiguration, from: pool, siblings: siblings)
+    }
+
+    private func remove(_ vmConfiguration: GatewayVMConfiguration, from pool: GatewayPool,
+                        siblings: [GatewayVMConfiguration]) async throws {
+        switch pool.kind {
+        case .scaleSet(let group, let name):
+            _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
+                                          siblings: siblings, addingAbsent: false)
+        case .virtualMachines(let nodepoolName):
+            _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
+                                                   siblings: siblings, addingAbsent: false,
+                                                   releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
         }
     }
 

@@ -49,10 +49,14 @@ public struct LoadBalancer: Sendable, Hashable {
     public struct BackendPool: Sendable, Hashable {
         public var name: String
         public var id: String?
+        /// Whether some NIC ipconfig is a member (ARM's read-only `backendIPConfigurations`): ARM refuses to remove
+        /// a backend pool that still has members.
+        public var hasMembers: Bool
 
-        public init(name: String, id: String? = nil) {
+        public init(name: String, id: String? = nil, hasMembers: Bool = false) {
             self.name = name
             self.id = id
+            self.hasMembers = hasMembers
         }
     }
 

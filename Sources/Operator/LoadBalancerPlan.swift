@@ -163,6 +163,26 @@ public enum LoadBalancerPlan {
         return lb == observed ? .unchanged : .put(lb)
     }
 
+    /// Removes each pool's frontend and backend (the pair this operator names by the pool ID) that no rule uses any
+    /// more and whose backend has no members: what a configuration that moved to another pool leaves behind once
+    /// the VM controller has taken its ipconfigs off the old pool (Go leaves them forever, spec §8.2 item 10). A
+    /// pair still holding members waits for a later pass; ARM would refuse the whole write.
+    public static func pruneAbandonedPools(_ observed: LoadBalancer) -> LoadBalancer {
+        var lb = observed
+        let abandoned = lb.frontends.compactMap { frontend -> String? in
+            guard let frontendID = frontend.id,
+                let backend = lb.backends.first(where: { $0.name.equalFold(frontend.name) }), let backendID = backend.id,
+                !backend.hasMembers,
+                !lb.rules.contains(where: { frontendID.equalFold($0.frontendID) || backendID.equalFold($0.backendID) })
+            else { return nil }
+            return frontend.name.lowercased()
+        }
+        guard !abandoned.isEmpty else { return observed }
+        lb.frontends.removeAll { abandoned.contains($0.name.lowercased()) }
+        lb.backends.removeAll { abandoned.contains($0.name.lowercased()) }
+        return lb
+    }
+
     /// How long a configuration whose VM configuration is gone holds back its release while `pendingSiblings`
     /// other configurations, deleted with it, still wait for theirs: the last of them releases every one in one
     /// write. The wait ends `window` after this configuration's deletion started, so that a sibling stuck in

@@ -133,6 +133,26 @@ struct LoadBalancerPlanTests {
         #expect(try PortAllocation.select(for: backend, among: Array(all.dropFirst(5))) == 6000)
     }
 
+    /// After an SGC moved to another pool (spec §8.2 item 10), the old pool's pair goes once nothing uses it.
+    @Test("a pool's frontend and backend without rules go once the backend has no members; the rest stays")
+    func pruneAbandonedPools() {
+        var lb = Self.provisioned()
+        lb.frontends.append(.init(name: "old-uid", id: "\(Self.lbID)/frontendIPConfigurations/old-uid",
+                                  privateIPAddress: "10.0.0.5", privateIPAddressVersion: "IPv4",
+                                  privateIPAllocationMethod: "Dynamic", subnetID: Self.subnet))
+        lb.backends.append(.init(name: "old-uid", id: "\(Self.lbID)/backendAddressPools/old-uid", hasMembers: true))
+        #expect(LoadBalancerPlan.pruneAbandonedPools(lb) == lb, "its backend still has members")
+        lb.backends[1].hasMembers = false
+        #expect(LoadBalancerPlan.pruneAbandonedPools(lb) == Self.provisioned())
+        var foreign = lb.rules[0]
+        foreign.name = "foreign"
+        foreign.frontendID = lb.frontends[1].id
+        foreign.backendID = nil
+        lb.rules.append(foreign)
+        #expect(LoadBalancerPlan.pruneAbandonedPools(lb) == lb, "a foreign rule uses the old frontend")
+        #expect(LoadBalancerPlan.pruneAbandonedPools(Self.provisioned()) == Self.provisioned())
+    }
+
     @Test("release: an LB holding only this configuration is deleted")
     func releaseDeletes() {
         #expect(LoadBalancerPlan.release(Self.provisioned(), targets: [Self.target]) == .delete)
