@@ -144,15 +144,7 @@ public struct GatewayVMConfigurationReconciler: Sendable {
                                                          fabric: fabric)
         let own = GatewayIPConfiguration(name: Self.ipConfigurationName(vmConfiguration), prefixID: prefix?.id)
         let siblings = try await siblings(of: vmConfiguration, in: pool)
-        let profiles: [GatewayVMProfile]
-        switch pool.kind {
-        case .scaleSet(let group, let name):
-            profiles = try await applyToScaleSet(group: group, name: name, pool: pool, own: own,
-                                                 siblings: siblings, addingAbsent: true)
-        case .virtualMachines(let nodepoolName):
-            profiles = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: own,
-                                                          siblings: siblings, addingAbsent: true)
-        }
+        let profiles = try await apply(own, to: pool, siblings: siblings, addingAbsent: true)
         if prefix == nil || prefix?.isManaged == false {
             // A managed prefix left from before a switch to private mode or to a bring-your-own prefix.
             try await PublicIPPrefixPlan.deleteManaged(of: vmConfiguration, cloud: settings.cloud, fabric: fabric)
@@ -224,14 +216,22 @@ public struct GatewayVMConfigurationReconciler: Sendable {
 
     private func remove(_ vmConfiguration: GatewayVMConfiguration, from pool: GatewayPool,
                         siblings: [GatewayVMConfiguration]) async throws {
+        _ = try await apply(nil, to: pool, siblings: siblings, addingAbsent: false,
+                            releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
+    }
+
+    /// The pool's ipconfigs as `own` (nil: none of this configuration) and `siblings` want them.
+    private func apply(_ own: GatewayIPConfiguration?, to pool: GatewayPool, siblings: [GatewayVMConfiguration],
+                       addingAbsent: Bool, releasingPublicIPsOf releasedPrefix: String? = nil) async throws
+        -> [GatewayVMProfile]
+    {
         switch pool.kind {
         case .scaleSet(let group, let name):
-            _ = try await applyToScaleSet(group: group, name: name, pool: pool, own: nil,
-                                          siblings: siblings, addingAbsent: false)
+            try await applyToScaleSet(group: group, name: name, pool: pool, own: own, siblings: siblings,
+                                      addingAbsent: addingAbsent)
         case .virtualMachines(let nodepoolName):
-            _ = try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: nil,
-                                                   siblings: siblings, addingAbsent: false,
-                                                   releasingPublicIPsOf: publicIPPrefixName(of: vmConfiguration))
+            try await applyToNetworkInterfaces(nodepoolName: nodepoolName, pool: pool, own: own, siblings: siblings,
+                                               addingAbsent: addingAbsent, releasingPublicIPsOf: releasedPrefix)
         }
     }
 
