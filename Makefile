@@ -46,9 +46,11 @@ demo: build
 	else $$bin/egressgw-sandbox down || status=1; fi; \
 	exit $$status
 
-# The self-contained CNI plugin bundle the cni-manager installs (egressgw + lib/), from a release build.
+# The self-contained CNI plugin bundle the cni-manager installs (egressgw + lib/), from a release build. The Swift
+# runtime and Foundation are linked in, as in the Containerfile: a runtime starts the plugin for every pod, and the
+# loader then has a fraction of the relocations to process (docs/benchmarks.md, CNI plugin).
 cni-bundle: deps
-	$(SWIFT) build -c release --product egressgw
+	$(SWIFT) build -c release --static-swift-stdlib --product egressgw
 	scripts/cni-bundle.sh .build/release/egressgw .build/cni-bundle
 
 clean:

@@ -8,15 +8,18 @@ import Glibc
 /// The userspace WireGuard implementations (wireguard-go) the daemon started, one per
 /// `wg-<port>` link.
 ///
-/// wireguard-go daemonizes: the program the data path runs forks the real daemon and exits. With
-/// the daemon process made a child subreaper (``becomeSubreaper()``) those daemons become its
-/// children instead of init's; this type finds them after each link creation, reaps each one
-/// when it exits (a link deleted by the cleanup ends its implementation), and stops those still
-/// running when the daemon stops, so that nothing outlives it: in a container the runtime would
-/// kill them anyway, and out of one (tests, the sandbox) nothing is left behind.
+/// The WireGuard module starts wireguard-go in the foreground as a child of this process; an
+/// implementation that daemonizes all the same forks its daemon and exits, and with the daemon
+/// process made a child subreaper (``becomeSubreaper()``) that daemon becomes its child too,
+/// instead of init's. This type finds them after each link creation, notes when each one exits
+/// (a link deleted by the cleanup ends its implementation), and stops those still running when
+/// the daemon stops, so that nothing outlives it: in a container the runtime would kill them
+/// anyway, and out of one (tests, the sandbox) nothing is left behind.
 ///
 /// Only processes found by name are waited for, never "any child": the data path's own
-/// short-lived programs (iptables, the launching wireguard-go) are reaped by whoever ran them.
+/// short-lived programs (iptables) are reaped by whoever ran them. A foreground implementation
+/// is also waited for by the thread that launched it; whichever wait returns first reaps it, and
+/// the other then learns that it has gone.
 public final class UserspaceImplementations: Sendable {
     /// The implementation's program name as it appears in `argv[0]`.
     public let executable: String

@@ -1,4 +1,5 @@
 import CMnl
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,16 +60,38 @@ extension NetworkNamespace {
     }
 
     /// Starts a long-running program inside this namespace, detached: its own session, standard
-    /// streams on `/dev/null`, reaped by a background thread when it exits. Returns its pid.
+    /// streams on `/dev/null`, none of this process's other descriptors, reaped by a background
+    /// thread when it exits.
     @discardableResult
-    public func launch(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> pid_t {
+    public func launch(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> LaunchedProcess {
         let pid = try perform { try Spawn.start(executable, arguments, environment: environment, detached: true, newSession: true).pid }
+        let process = LaunchedProcess(pid: pid)
         Self.detachThread {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            var result = waitpid(pid, &status, 0)
+            while result < 0 && errno == EINTR { result = waitpid(pid, &status, 0) }
+            process.exited(result == pid ? Spawn.exitCode(status) : nil)
         }
-        return pid
+        return process
     }
+}
+
+/// A program started with ``NetworkNamespace/launch(_:_:environment:)``, which a thread of this
+/// process waits for, so it never lingers as a zombie.
+public final class LaunchedProcess: Sendable {
+    public let pid: pid_t
+    private let state = Mutex<(exited: Bool, code: Int32?)>((false, nil))
+
+    init(pid: pid_t) { self.pid = pid }
+
+    /// Whether the program has exited (and been reaped).
+    public var hasExited: Bool { state.withLock { $0.exited } }
+
+    /// The exit status once it has exited: 128+N after signal N; nil while it runs, or when
+    /// another waiter of this process reaped it first.
+    public var exitCode: Int32? { state.withLock { $0.code } }
+
+    func exited(_ code: Int32?) { state.withLock { $0 = (true, code) } }
 }
 
 /// posix_spawn with pipes. Runs on whatever thread calls it, so the child inherits that thread's
@@ -99,6 +122,7 @@ enum Spawn {
 
         var pipes: [(read: Int32, write: Int32)] = []
         if detached {
+            for fd in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, fd) }
             for fd: Int32 in 0...2 {
                 posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
             }
@@ -175,9 +199,27 @@ enum Spawn {
         }
         var status: Int32 = 0
         while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return CommandOutput(exitCode: code, standardOutput: out, standardError: err)
+        return CommandOutput(exitCode: exitCode(status), standardOutput: out, standardError: err)
+    }
+
+    /// The exit code of a `waitpid` status: 128+N for a program killed by signal N, as shells report it.
+    static func exitCode(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// The descriptors above standard error this process has open now. A detached program closes
+    /// them all: it may outlive us by days, and a socket it held would keep a connection open
+    /// (or, for a netlink socket, a network namespace alive) that we closed long ago.
+    static func inheritableDescriptors() -> [Int32] {
+        guard let directory = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        var descriptors: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let fd = Int32(name), fd > 2, fd != own { descriptors.append(fd) }
+        }
+        return descriptors
     }
 
     /// Blocks SIGPIPE on the calling thread (the signal a write to a closed pipe sends to the writing

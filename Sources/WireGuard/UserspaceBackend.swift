@@ -43,8 +43,14 @@ final class UserspaceBackend: WireGuardBackend {
     }
 
     /// Starts the implementation inside this backend's namespace (so its UDP socket lives here)
-    /// and waits until its UAPI socket answers. The implementation daemonizes and keeps running
-    /// after this process exits; deleting the interface stops it.
+    /// and waits until its UAPI socket answers. The implementation keeps running after this
+    /// process exits; deleting the interface stops it.
+    ///
+    /// It runs in the foreground (`WG_PROCESS_FOREGROUND=1`), detached by us: wireguard-go's own
+    /// daemonizing starts the program twice (the launcher re-executes itself), which costs every
+    /// pod a few milliseconds of CPU, and as its parent we learn at once when it fails. Its
+    /// standard streams go to `/dev/null`: it outlives us, and writing to a pipe nobody reads
+    /// any more would kill it.
     func createDevice(named name: String) throws {
         try DeviceName.validate(name)
         let operation = "create WireGuard device \"\(name)\" in \(namespace)"
@@ -52,41 +58,59 @@ final class UserspaceBackend: WireGuardBackend {
         guard let path = BackendDetection.findExecutable(executable) else {
             throw WireGuardError.userspaceImplementationNotFound(device: name, executable: executable)
         }
-        let output: CommandOutput
+        let process: LaunchedProcess
         do {
-            output = try namespace.execute(path, [name], environment: Self.daemonEnvironment, newSession: true)
+            process = try namespace.launch(path, [name], environment: Self.environment)
         } catch CommandError.executableNotFound {
             throw WireGuardError.userspaceImplementationNotFound(device: name, executable: executable)
         } catch let error as CommandError {
             throw WireGuardError.userspaceStartFailed(device: name, executable: path, detail: error.description)
         }
-        // A failed start leaves no interface: wireguard-go's TUN is not persistent and goes when
-        // the process exits. Nothing is deleted here, so a concurrent creator's link is safe.
-        guard output.exitCode == 0 else {
-            let detail = "exited \(output.exitCode)" + (output.stderr.isEmpty ? "" : ": " + Self.errorLine(of: output.stderr))
-            throw WireGuardError.userspaceStartFailed(device: name, executable: path, detail: detail)
-        }
 
-        // The socket file appears (and even accepts connections) before the forked daemon has
-        // finished starting: wireguard-go's parent opens it. Only an answered `get=1` shows the
-        // daemon is up; moving the interface away before that makes the daemon fail its start.
+        // The socket file appears (and even accepts connections) before the implementation has
+        // finished starting. Only an answered `get=1` shows it is up; moving the interface away
+        // before that makes it fail its start. An implementation that daemonizes all the same
+        // exits 0 and is followed through its interface: one that was there and went away means
+        // the daemon has exited.
         let socketPath = self.socketPath(name)
         let clock = ContinuousClock()
         let deadline = clock.now + creationTimeout
+        var sawInterface = false
         while true {
+            // A failed start leaves no interface: wireguard-go's TUN is not persistent and goes
+            // when the process exits. Nothing is deleted, so a concurrent creator's link is safe.
+            if let code = process.exitCode, code != 0 {
+                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
+                    device: name, executable: path,
+                    detail: "exited \(code) (its output is not kept; WG_PROCESS_FOREGROUND=1 \(path) \(name) shows why)")
+            }
             let remaining = deadline - clock.now
             guard remaining > .zero else {
+                if !process.hasExited { kill(process.pid, SIGTERM) }
                 removeInterface(name)
-                throw WireGuardError.socketTimeout(device: name, path: socketPath, waitedMilliseconds: Self.milliseconds(creationTimeout))
+                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.socketTimeout(
+                    device: name, path: socketPath, waitedMilliseconds: Self.milliseconds(creationTimeout))
             }
             let probe = UAPISocket(path: socketPath, device: name, timeout: remaining)
-            if let answer = try? probe.exchange(UAPIProtocol.getRequest, operation: "start"),
-               (try? UAPIProtocol.parseErrno(answer, device: name, operation: "start")) == 0,
-               (try? links.link(named: name)) != nil {
-                return
+            let answered = (try? probe.exchange(UAPIProtocol.getRequest, operation: "start"))
+                .map { (try? UAPIProtocol.parseErrno($0, device: name, operation: "start")) == 0 } ?? false
+            let present = (try? links.link(named: name)) != nil
+            if answered && present { return }
+            if present {
+                sawInterface = true
+            } else if sawInterface && process.hasExited {
+                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
+                    device: name, executable: path, detail: "its daemon exited before the UAPI socket \(socketPath) answered")
             }
-            usleep(5_000)
+            usleep(2_000)
         }
+    }
+
+    /// The reason a started implementation is gone that can be found from outside: the
+    /// per-user inotify limit (see ``InotifyInstances``), which wireguard-go meets silently.
+    static func startFailure(device: String, executable: String) -> WireGuardError? {
+        guard InotifyInstances.exhausted() else { return nil }
+        return .inotifyInstancesExhausted(device: device, executable: executable, limit: InotifyInstances.limit())
     }
 
     /// Deletes the interface; the implementation notices, removes its socket and exits. Waits
@@ -121,26 +145,18 @@ final class UserspaceBackend: WireGuardBackend {
         return UAPISocket(path: socketPath(name), device: name)
     }
 
-    /// Only `PATH` is passed on. wireguard-go hands its own stdout/stderr to the daemon it forks
-    /// when `LOG_LEVEL` is set, which would keep our capture pipes open for the daemon's whole life
-    /// (and `execute` waiting for it); `WG_PROCESS_FOREGROUND` would stop it from forking at all.
-    static var daemonEnvironment: [String: String] { ["PATH": BackendDetection.searchPath] }
+    /// `PATH`, and the variable that keeps wireguard-go from daemonizing (an implementation that
+    /// ignores it still works, see ``createDevice(named:)``).
+    static var environment: [String: String] { ["PATH": BackendDetection.searchPath, "WG_PROCESS_FOREGROUND": "1"] }
 
     static func milliseconds(_ duration: Duration) -> Int {
         let parts = duration.components
         return Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000)
     }
 
-    /// Removes the interface of a daemon that started (exit 0) but never answered; deleting it
-    /// makes the daemon exit.
+    /// Removes the interface of an implementation that never answered; deleting it makes the
+    /// implementation exit.
     private func removeInterface(_ name: String) {
         if (try? links.link(named: name)) != nil { try? links.deleteLink(named: name) }
-    }
-
-    /// wireguard-go prints a banner before its `ERROR: (name) date time message` line; keep the message.
-    static func errorLine(of text: String) -> String {
-        let lines = text.split(separator: "\n")
-        guard let line = lines.first(where: { $0.hasPrefix("ERROR") }) ?? lines.last else { return text }
-        return String(line)
     }
 }

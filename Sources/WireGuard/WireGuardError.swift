@@ -21,6 +21,9 @@ public enum WireGuardError: Error, Equatable, Sendable, CustomStringConvertible 
     case userspaceStartFailed(device: String, executable: String, detail: String)
     /// The implementation was started but its UAPI socket did not appear in time.
     case socketTimeout(device: String, path: String, waitedMilliseconds: Int)
+    /// The implementation exited during start-up because no inotify instance was left for this
+    /// user; `limit` is `fs.inotify.max_user_instances` (nil when unreadable).
+    case inotifyInstancesExhausted(device: String, executable: String, limit: Int?)
     /// The UAPI socket could not be reached or broke off mid-answer.
     case socketFailed(device: String, path: String, operation: String, errno: Int32)
     /// The userspace implementation answered `errno=N` (N ≠ 0).
@@ -49,6 +52,8 @@ public enum WireGuardError: Error, Equatable, Sendable, CustomStringConvertible 
             "create WireGuard device \"\(device)\": \(executable) failed: \(detail)"
         case .socketTimeout(let device, let path, let waited):
             "create WireGuard device \"\(device)\": UAPI socket \(path) did not appear within \(waited) ms"
+        case .inotifyInstancesExhausted(let device, let executable, let limit):
+            "create WireGuard device \"\(device)\": \(executable) exited during start-up: " + InotifyInstances.explanation(limit: limit)
         case .socketFailed(let device, let path, let operation, let code):
             "\(operation) WireGuard device \"\(device)\" via \(path): \(String(cString: strerror(code)))"
         case .uapiRefused(let device, let operation, let code):

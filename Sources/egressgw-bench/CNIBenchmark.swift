@@ -107,6 +107,7 @@ struct CNIBenchmark: AsyncParsableCommand {
     private func measureLevel(_ level: Int, node: CNIBenchNode, cluster: CNIBenchCluster) async throws {
         var adds: [PluginExecution] = [], deletes: [PluginExecution] = []
         var setupWall = Duration.zero, addWall = Duration.zero, deleteWall = Duration.zero
+        var addCPU = Duration.zero, deleteCPU = Duration.zero
         for first in stride(from: 0, to: pods, by: attached) {
             let round = try await measureRound(Array(first..<min(pods, first + attached)), parallel: level, node: node, cluster: cluster)
             adds += round.adds
@@ -114,6 +115,8 @@ struct CNIBenchmark: AsyncParsableCommand {
             setupWall += round.setupWall
             addWall += round.addWall
             deleteWall += round.deleteWall
+            addCPU += round.addCPU
+            deleteCPU += round.deleteCPU
         }
         print("\nparallel \(level): \(pods) pod namespaces with eth0 from bridge + host-local in \(ProcessMeasurements.format(setupWall)) "
               + "(not counted), attached in rounds of at most \(attached)")
@@ -121,6 +124,8 @@ struct CNIBenchmark: AsyncParsableCommand {
               + ", \(ProcessMeasurements.rounded(Double(pods) / addWall.seconds)) pods/s")
         print(ProcessMeasurements.percentiles("  DEL", deletes.map(\.elapsed))
               + ", \(ProcessMeasurements.rounded(Double(pods) / deleteWall.seconds)) pods/s")
+        print("  CPU per call (user + system of the plugin and the programs it waited for, mean): "
+              + "ADD \(ProcessMeasurements.format(addCPU / pods)), DEL \(ProcessMeasurements.format(deleteCPU / pods))")
         printSteps("ADD", adds)
         printSteps("DEL", deletes)
         print("  check: every round had one PodEndpoint per pod after ADD and none after DEL; load average now \(Self.loadAverage())")
@@ -139,6 +144,9 @@ struct CNIBenchmark: AsyncParsableCommand {
         var setupWall: Duration
         var addWall: Duration
         var deleteWall: Duration
+        /// CPU time of the plugin processes of the round's ADD and DEL phases, in total.
+        var addCPU: Duration
+        var deleteCPU: Duration
     }
 
     /// Fresh pods `indices` (not counted), ADD of each with `parallel` in flight, the manager's
@@ -152,17 +160,17 @@ struct CNIBenchmark: AsyncParsableCommand {
         defer { sandboxes.forEach(node.removePod) }
         let setupWall = clock.now - setupStart
 
-        let addStart = clock.now
+        let addStart = clock.now, addCPUStart = ProcessMeasurements.childrenCPUTime()
         let adds = try await inParallel(count: sandboxes.count, concurrency: parallel) { offset in
             let pod = sandboxes[offset]
             let add = try await node.execute("ADD", node.egressPlugin, pod: pod, previous: pod.mainResult)
             guard add.succeeded else { throw CNIBenchError.plugin(command: "ADD", type: "egressgw-cni", pod: pod.name, add) }
             return add
         }
-        let addWall = clock.now - addStart
+        let addWall = clock.now - addStart, addCPU = ProcessMeasurements.childrenCPUTime() - addCPUStart
         try await expectEndpoints(sandboxes.count, cluster: cluster, after: "ADD")
 
-        let deleteStart = clock.now
+        let deleteStart = clock.now, deleteCPUStart = ProcessMeasurements.childrenCPUTime()
         let deletes = try await inParallel(count: sandboxes.count, concurrency: parallel) { offset in
             let pod = sandboxes[offset]
             let cached = try JSONValue(json: Data(adds[offset].stdout.utf8))
@@ -170,9 +178,10 @@ struct CNIBenchmark: AsyncParsableCommand {
             guard delete.succeeded else { throw CNIBenchError.plugin(command: "DEL", type: "egressgw-cni", pod: pod.name, delete) }
             return delete
         }
-        let deleteWall = clock.now - deleteStart
+        let deleteWall = clock.now - deleteStart, deleteCPU = ProcessMeasurements.childrenCPUTime() - deleteCPUStart
         try await expectEndpoints(0, cluster: cluster, after: "DEL")
-        return Round(adds: adds, deletes: deletes, setupWall: setupWall, addWall: addWall, deleteWall: deleteWall)
+        return Round(adds: adds, deletes: deletes, setupWall: setupWall, addWall: addWall, deleteWall: deleteWall,
+                     addCPU: addCPU, deleteCPU: deleteCPU)
     }
 
     /// p50 and p99 of each step the plugin's debug log timed, of what came before the first step
@@ -199,7 +208,18 @@ struct CNIBenchmark: AsyncParsableCommand {
             print("    \(name): p50 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.5, ofSorted: sorted))), "
                   + "p99 \(ProcessMeasurements.format(ProcessMeasurements.percentile(0.99, ofSorted: sorted)))")
         }
+        // This machine has no WireGuard kernel module. With it, the tunnel step is a netlink
+        // request or two instead of starting a userspace implementation; the rest is the same.
+        let withoutTunnel = executions.compactMap { execution -> Duration? in
+            execution.steps.first { $0.name.hasPrefix(Self.tunnelStepPrefix) }.map { execution.elapsed - $0.elapsed }
+        }
+        if !withoutTunnel.isEmpty {
+            print(ProcessMeasurements.percentiles("    \(command) without its \"\(Self.tunnelStepPrefix)…\" step", withoutTunnel))
+        }
     }
+
+    /// The ADD step that creates the pod's tunnel device (the userspace implementation's start).
+    static let tunnelStepPrefix = "create wg0"
 
     private func expectEndpoints(_ expected: Int, cluster: CNIBenchCluster, after step: String) async throws {
         let found = try await cluster.endpoints.list().items.count

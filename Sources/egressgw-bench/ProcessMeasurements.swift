@@ -19,6 +19,15 @@ enum ProcessMeasurements {
         return write(fd, "5", 1) == 1
     }
 
+    /// User plus system CPU time of this process's children that have exited and been waited for,
+    /// with their own waited-for descendants: the difference over a phase in which only the plugin
+    /// runs is the plugin's CPU, which unlike its latency hardly depends on what else the machine does.
+    static func childrenCPUTime() -> Duration {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return .seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + .microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+    }
+
     private static func statusField(_ field: String, ofProcess process: String) -> Int? {
         guard let status = readFile("/proc/\(process)/status") else { return nil }
         let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(field + ":") }

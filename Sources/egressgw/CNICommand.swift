@@ -2,6 +2,7 @@ import ArgumentParser
 import CNIManager
 import CNIPlugin
 import Logging
+import Observability
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -27,11 +28,15 @@ struct CNICommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        var logging = logging
-        if let level = ProcessInfo.processInfo.environment[Self.logLevelVariable].flatMap(Logger.Level.init(rawValue:)) {
-            logging.logLevel = level
-        }
-        let logger = logging.observability(label: "egressgw.cni").logger
+        try await Self.answerRuntime(format: logging.logFormat, level: logging.logLevel)
+    }
+
+    /// Answers the runtime; `EGRESSGW_CNI_LOG_LEVEL`, when set, overrides `level`.
+    static func answerRuntime(format: LogFormat = LoggingOptions.defaultFormat,
+                              level: Logger.Level = LoggingOptions.defaultLevel) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment[logLevelVariable].flatMap(Logger.Level.init(rawValue:)) ?? level
+        let logger = ProcessObservability.bootstrap(label: "egressgw.cni", format: format, level: level).logger
         let plugin = EgressPlugin(logger: logger) { config in
             do throws(EgressManagerError) {
                 return try ManagerSocketClient(socketPath: config.managerSocket)
@@ -40,6 +45,6 @@ struct CNICommand: AsyncParsableCommand {
             }
         }
         try await CNIInvocation(plugin: "egressgw-cni", version: BuildInfo.version, handler: plugin, logger: logger)
-            .answer(environment: ProcessInfo.processInfo.environment)
+            .answer(environment: environment)
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CNIPlugin
+import Logging
+import Observability
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -18,7 +20,12 @@ struct CNIIPAMCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.observability(label: "egressgw.cni-ipam").logger
+        try await Self.answerRuntime(format: logging.logFormat, level: logging.logLevel)
+    }
+
+    static func answerRuntime(format: LogFormat = LoggingOptions.defaultFormat,
+                              level: Logger.Level = LoggingOptions.defaultLevel) async throws {
+        let logger = ProcessObservability.bootstrap(label: "egressgw.cni-ipam", format: format, level: level).logger
         try await CNIInvocation(plugin: "egressgw-cni-ipam", version: BuildInfo.version, handler: EgressIPAM(), logger: logger)
             .answer(environment: ProcessInfo.processInfo.environment)
     }
