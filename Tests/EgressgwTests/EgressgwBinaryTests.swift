@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What one run of the built `egressgw` printed.
@@ -12,29 +13,12 @@ struct Run {
 /// given environment variables, `input` (or nothing) on standard input, and the current PATH unless
 /// `environment` sets one.
 func run(_ executable: String = Binary.path, _ arguments: [String] = [], environment: [String: String] = [:],
-         input: String? = nil) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+         input: String? = nil) async throws -> Run {
     var variables = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
     variables.merge(environment) { _, new in new }
-    process.environment = variables
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    let standardInput = Pipe()
-    process.standardInput = input == nil ? FileHandle.nullDevice : standardInput
-    try process.run()
-    if let input {
-        standardInput.fileHandleForWriting.write(Data(input.utf8))
-        try standardInput.fileHandleForWriting.close()
-    }
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-               stderr: String(decoding: stderr, as: UTF8.self))
+    let result = try await ChildProcess.run(executable, arguments, environment: variables,
+                                            input: input.map { Data($0.utf8) })
+    return Run(status: result.status, stdout: result.standardOutput, stderr: result.standardError)
 }
 
 enum Binary {
@@ -55,8 +39,8 @@ struct EgressgwBinaryTests {
     }
 
     @Test("version prints the four fields")
-    func versionText() throws {
-        let result = try run(Binary.path, ["version"])
+    func versionText() async throws {
+        let result = try await run(Binary.path, ["version"])
         #expect(result.status == 0)
         let fields = Dictionary(uniqueKeysWithValues: result.stdout.split(separator: "\n").compactMap { line in
             line.firstRange(of: ": ").map { (String(line[..<$0.lowerBound]), String(line[$0.upperBound...])) }
@@ -67,8 +51,8 @@ struct EgressgwBinaryTests {
     }
 
     @Test("version --output json parses, and the commit is a hash or unknown")
-    func versionJSON() throws {
-        let result = try run(Binary.path, ["version", "--output", "json"])
+    func versionJSON() async throws {
+        let result = try await run(Binary.path, ["version", "--output", "json"])
         #expect(result.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         let fields = try #require(object as? [String: String])
@@ -79,10 +63,10 @@ struct EgressgwBinaryTests {
     }
 
     @Test("the WireGuard backend follows the kernel module and PATH")
-    func wireGuardBackend() throws {
+    func wireGuardBackend() async throws {
         // /sys/module/wireguard exists exactly when the kernel module (hence the genl family) is loaded.
         let kernel = FileManager.default.fileExists(atPath: "/sys/module/wireguard")
-        let withoutPath = try run(Binary.path, ["version", "--output", "json"], environment: ["PATH": "/nonexistent"])
+        let withoutPath = try await run(Binary.path, ["version", "--output", "json"], environment: ["PATH": "/nonexistent"])
         let backend = try #require(try JSONSerialization.jsonObject(with: Data(withoutPath.stdout.utf8)) as? [String: String])
         #expect(backend["wireGuardBackend"] == (kernel ? "kernel" : "none"))
 
@@ -90,36 +74,36 @@ struct EgressgwBinaryTests {
         let fake = directory.path + "/wireguard-go"
         try "#!/bin/sh\n".write(toFile: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
-        let withUserspace = try run(Binary.path, ["version", "--output", "json"], environment: ["PATH": directory.path])
+        let withUserspace = try await run(Binary.path, ["version", "--output", "json"], environment: ["PATH": directory.path])
         let found = try #require(try JSONSerialization.jsonObject(with: Data(withUserspace.stdout.utf8)) as? [String: String])
         #expect(found["wireGuardBackend"] == (kernel ? "kernel" : "userspace (wireguard-go)"))
     }
 
     @Test("CNI_COMMAND=VERSION egressgw cni prints exactly the version reply", arguments: ["cni", "cni-ipam"])
-    func cniVersion(subcommand: String) throws {
-        let result = try run(Binary.path, [subcommand], environment: ["CNI_COMMAND": "VERSION"])
+    func cniVersion(subcommand: String) async throws {
+        let result = try await run(Binary.path, [subcommand], environment: ["CNI_COMMAND": "VERSION"])
         #expect(result.status == 0)
         #expect(result.stdout == versionReply)
     }
 
     @Test("symlinks named after the plugins answer VERSION the same")
-    func symlinks() throws {
+    func symlinks() async throws {
         let directory = try TemporaryDirectory()
         for name in ["egressgw-cni", "egressgw-cni-ipam", "kube-egress-cni", "kube-egress-cni-ipam"] {
             let link = directory.path + "/" + name
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Binary.path)
-            let result = try run(link, environment: ["CNI_COMMAND": "VERSION"])
+            let result = try await run(link, environment: ["CNI_COMMAND": "VERSION"])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(result.stdout == versionReply, "\(name)")
         }
     }
 
     @Test("ADD without the CNI variables answers a CNI error object (code 4) on stdout and exits 1")
-    func addWithoutVariables() throws {
+    func addWithoutVariables() async throws {
         let directory = try TemporaryDirectory()
         let link = directory.path + "/egressgw-cni"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Binary.path)
-        let result = try run(link, environment: ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "c0ffee"])
+        let result = try await run(link, environment: ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "c0ffee"])
         #expect(result.status == 1)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         let fields = try #require(object as? [String: Any])
@@ -130,7 +114,7 @@ struct EgressgwBinaryTests {
     }
 
     @Test("EGRESSGW_CNI_LOG_LEVEL=debug makes the plugin log how long each step of DEL took; by default it does not")
-    func stepTimings() throws {
+    func stepTimings() async throws {
         let config = #"{"cniVersion":"1.0.0","name":"n","type":"egressgw-cni","managerSocket":"/nonexistent/egw/cni.sock"}"#
         let environment = ["CNI_COMMAND": "DEL", "CNI_CONTAINERID": "c0ffee0123", "CNI_NETNS": "/nonexistent/netns",
                            "CNI_IFNAME": "eth0", "CNI_PATH": "/nonexistent/cni/bin",
@@ -142,26 +126,26 @@ struct EgressgwBinaryTests {
                 return step
             }
         }
-        let plain = try run(Binary.path, ["cni"], environment: environment, input: config)
+        let plain = try await run(Binary.path, ["cni"], environment: environment, input: config)
         #expect(plain.status == 0)
         #expect(steps(plain).isEmpty, "\(plain.stderr)")
-        let timed = try run(Binary.path, ["cni"], environment: environment.merging(["EGRESSGW_CNI_LOG_LEVEL": "debug"]) { $1 },
+        let timed = try await run(Binary.path, ["cni"], environment: environment.merging(["EGRESSGW_CNI_LOG_LEVEL": "debug"]) { $1 },
                             input: config)
         #expect(timed.status == 0)
         #expect(steps(timed) == ["leftover temporary link", "delete wg0", "IPAM", "cni-manager nic del"], "\(timed.stderr)")
     }
 
     @Test("without CNI_COMMAND the plugin prints usage on stderr and exits 0")
-    func noCommand() throws {
-        let result = try run(Binary.path, ["cni"])
+    func noCommand() async throws {
+        let result = try await run(Binary.path, ["cni"])
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("CNI egressgw-cni plugin version"))
     }
 
     @Test("an unknown subcommand fails and names the valid ones")
-    func unknownSubcommand() throws {
-        let result = try run(Binary.path, ["gatewy"])
+    func unknownSubcommand() async throws {
+        let result = try await run(Binary.path, ["gatewy"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("unknown command 'gatewy'"))
         #expect(result.stderr.contains("version, crds, cni, cni-ipam"))

@@ -43,13 +43,13 @@ struct OperatorCommandTests {
         ("unknown cloud", goodCloudConfig.replacingOccurrences(of: "AzurePublicCloud", with: "AzureGovernmentCloud"),
          "cloud(AzureGovernmentCloud) is not a known Azure environment"),
     ] as [(String, String?, String)])
-    func badCloudConfig(name: String, content: String?, expected: String) throws {
+    func badCloudConfig(name: String, content: String?, expected: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("egressgw-operator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("azure.json").path
         if let content { try content.write(toFile: path, atomically: true, encoding: .utf8) }
-        let result = try run(Binary.path, ["operator", "--cloud-config", path, "--secret-namespace", "ns"],
+        let result = try await run(Binary.path, ["operator", "--cloud-config", path, "--secret-namespace", "ns"],
                              environment: ["KUBECONFIG": directory.appendingPathComponent("no-kubeconfig").path])
         #expect(result.status == 1, "\(name): \(result.stderr)")
         #expect(result.stderr.contains(path), "\(name): \(result.stderr)")
