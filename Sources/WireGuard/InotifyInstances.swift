@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Netlink
 
 /// The per-user limit on inotify instances, which userspace implementations draw on: each
 /// wireguard-go process watches its own UAPI socket with one, so a node runs out after about
@@ -11,7 +12,6 @@ import Glibc
 public enum InotifyInstances {
     /// The sysctl an administrator raises.
     public static let sysctl = "fs.inotify.max_user_instances"
-    static let sysctlFile = "/proc/sys/fs/inotify/max_user_instances"
 
     /// True when this process cannot create an inotify instance now (EMFILE). The implementation
     /// runs as the same user in the same user namespace, so it meets the same limit.
@@ -24,14 +24,10 @@ public enum InotifyInstances {
         return errno == EMFILE
     }
 
-    /// The sysctl's current value; nil when it cannot be read.
-    static func limit() -> Int? {
-        guard let file = fopen(sysctlFile, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 32)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return Int(text.filter { !$0.isWhitespace })
+    /// The sysctl's current value as `namespace` sees it (it is per user, not per network
+    /// namespace); nil when it cannot be read.
+    static func limit(in namespace: NetworkNamespace = .process) -> Int? {
+        (try? namespace.readSysctl(sysctl)).flatMap { Int($0.filter { !$0.isWhitespace }) }
     }
 
     /// What to set instead of `limit`: room for a full node of tunnelled pods and everything else.

@@ -80,7 +80,7 @@ final class UserspaceBackend: WireGuardBackend {
             // A failed start leaves no interface: wireguard-go's TUN is not persistent and goes
             // when the process exits. Nothing is deleted, so a concurrent creator's link is safe.
             if let code = process.exitCode, code != 0 {
-                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
+                throw startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
                     device: name, executable: path,
                     detail: "exited \(code) (its output is not kept; WG_PROCESS_FOREGROUND=1 \(path) \(name) shows why)")
             }
@@ -88,7 +88,7 @@ final class UserspaceBackend: WireGuardBackend {
             guard remaining > .zero else {
                 if !process.hasExited { kill(process.pid, SIGTERM) }
                 removeInterface(name)
-                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.socketTimeout(
+                throw startFailure(device: name, executable: path) ?? WireGuardError.socketTimeout(
                     device: name, path: socketPath, waitedMilliseconds: Self.milliseconds(creationTimeout))
             }
             let probe = UAPISocket(path: socketPath, device: name, timeout: remaining)
@@ -99,7 +99,7 @@ final class UserspaceBackend: WireGuardBackend {
             if present {
                 sawInterface = true
             } else if sawInterface && process.hasExited {
-                throw Self.startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
+                throw startFailure(device: name, executable: path) ?? WireGuardError.userspaceStartFailed(
                     device: name, executable: path, detail: "its daemon exited before the UAPI socket \(socketPath) answered")
             }
             usleep(2_000)
@@ -108,9 +108,10 @@ final class UserspaceBackend: WireGuardBackend {
 
     /// The reason a started implementation is gone that can be found from outside: the
     /// per-user inotify limit (see ``InotifyInstances``), which wireguard-go meets silently.
-    static func startFailure(device: String, executable: String) -> WireGuardError? {
+    func startFailure(device: String, executable: String) -> WireGuardError? {
         guard InotifyInstances.exhausted() else { return nil }
-        return .inotifyInstancesExhausted(device: device, executable: executable, limit: InotifyInstances.limit())
+        return .inotifyInstancesExhausted(device: device, executable: executable,
+                                          limit: InotifyInstances.limit(in: namespace))
     }
 
     /// Deletes the interface; the implementation notices, removes its socket and exits. Waits
