@@ -244,7 +244,7 @@ public struct GatewayLBConfigurationReconciler: Sendable {
     /// the last of them (bounded by ``releaseBatchWindow``).
     private func release(_ lbConfiguration: GatewayLBConfiguration,
                          sgc: StaticGatewayConfiguration?) async throws -> ReconcileResult {
-        guard try await vmConfigurationGone(of: lbConfiguration, deleting: true) else { return .done }
+        guard try await deleteVMConfiguration(of: lbConfiguration) else { return .done }
         let siblings = releasingSiblings(of: lbConfiguration)
         let now = Timestamp.now()
         let elapsed = Duration.seconds(max(0, now.secondsSince1970
@@ -257,7 +257,7 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         // configuration is gone.
         var batch: [GatewayLBConfiguration] = []
         for sibling in siblings.ready {
-            if try await vmConfigurationGone(of: sibling, deleting: false) { batch.append(sibling) }
+            if try await !vmConfigurationExists(of: sibling) { batch.append(sibling) }
         }
         if let current = try await fabric.loadBalancer() {
             var pools: [PoolKey: Result<GatewayPool, GatewayPoolError>] = [:]
@@ -285,19 +285,29 @@ public struct GatewayLBConfigurationReconciler: Sendable {
         return .done
     }
 
-    /// Whether the VM configuration of `lbConfiguration` is gone. With `deleting`, an existing one is deleted
-    /// first (this configuration's own); its Delete event brings the owner back.
-    private func vmConfigurationGone(of lbConfiguration: GatewayLBConfiguration, deleting: Bool) async throws -> Bool {
-        let api = client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
-        let name = lbConfiguration.metadata.name
+    /// Deletes the VM configuration of `lbConfiguration`; true when it is gone already. Its Delete event brings
+    /// the owner back.
+    private func deleteVMConfiguration(of lbConfiguration: GatewayLBConfiguration) async throws -> Bool {
         do {
-            if deleting { return try await api.delete(name) == nil }
-            _ = try await api.get(name)
-            return false
+            return try await client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
+                .delete(lbConfiguration.metadata.name) == nil
         } catch .notFound {
             return true
         } catch {
-            throw error.during("\(deleting ? "delete" : "get") GatewayVMConfiguration \(lbConfiguration.objectKey)")
+            throw error.during("delete GatewayVMConfiguration \(lbConfiguration.objectKey)")
+        }
+    }
+
+    /// Whether the API server (not just the cache) still holds the VM configuration of `lbConfiguration`.
+    private func vmConfigurationExists(of lbConfiguration: GatewayLBConfiguration) async throws -> Bool {
+        do {
+            _ = try await client.resource(GatewayVMConfiguration.self, namespace: lbConfiguration.metadata.namespace)
+                .get(lbConfiguration.metadata.name)
+            return true
+        } catch .notFound {
+            return false
+        } catch {
+            throw error.during("get GatewayVMConfiguration \(lbConfiguration.objectKey)")
         }
     }
 
