@@ -6,8 +6,8 @@ import Testing
 
 /// Deleting a configuration's managed prefix `egressgateway-<uid>` (spec §4.8, §8.1 item 17): on a pass in
 /// private mode (a switch away from public mode leaves one), and on deletion. One pass at a time over the
-/// ARMEmulator. Go's unit case "an unparsable public IP ID" has no counterpart: ARM lists a prefix's public IPs
-/// from the addresses that exist, whose IDs always parse, and the emulator does the same.
+/// ARMEmulator. Go's unit case "an unparsable public IP ID" needs an answer the emulator never gives (it lists a
+/// prefix's public IPs from addresses that exist): UnparsablePublicIPTests scripts it.
 @Suite("VM controller: managed prefix deletion over ARM")
 struct ManagedPrefixDeletionTests {
     /// Leaves the managed prefix of `vm` in the node resource group with the public IPs `addresses` drawn from
